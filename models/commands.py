@@ -1,0 +1,107 @@
+"""What operators ask for. The engine turns a command into events, or refuses it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from models.events import Operator
+from models.project import Project, Window
+
+
+class ItemAction(StrEnum):
+    START = "start"
+    DONE = "done"
+    FAIL = "fail"
+    SKIP = "skip"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    REOPEN = "reopen"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    by: Operator
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateProject(Command):
+    project: Project
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveItem(Command):
+    item: str
+    action: ItemAction
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecideApproval(Command):
+    item: str
+    go: bool
+    approver: str | None = None  # the role or person decided for; default: the operator
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddNote(Command):
+    text: str
+    item: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanWindow(Command):
+    window: Window
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenWindow(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseWindow(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordVerification(Command):
+    item: str
+    command: str
+    exit_code: int
+    output_tail: str
+    duration: float
+    host: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartRollback(Command):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordMetric(Command):
+    item: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordCost(Command):
+    item: str
+    amount: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The engine said no. ``not_found`` marks an unknown item (bad input, not a rule)."""
+
+    reason: str
+    not_found: bool = False
+
+    def __str__(self) -> str:
+        return self.reason

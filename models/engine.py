@@ -1,0 +1,541 @@
+"""The checklist engine: ``decide(state, command) -> events | refusal`` and
+``apply(state, event) -> state``.
+
+State is the fold of events (:func:`fold`); nothing else changes it. ``decide`` reads
+the state, checks the rules and returns sealed events (sequence number and hash chain
+continue the state's), or a :class:`Refusal` whose reason a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.commands import (
+    AddNote,
+    CloseWindow,
+    Command,
+    CreateProject,
+    DecideApproval,
+    ItemAction,
+    MoveItem,
+    OpenWindow,
+    PlanWindow,
+    RecordCost,
+    RecordMetric,
+    RecordVerification,
+    Refusal,
+    StartRollback,
+)
+from models.durations import format_duration
+from models.events import GENESIS, Event, EventKind, make_event
+from models.project import (
+    Project,
+    Window,
+    project_from_dict,
+    project_to_dict,
+    window_from_dict,
+    window_to_dict,
+)
+from models.state import (
+    CLOSED,
+    Decision,
+    ItemRun,
+    ItemStatus,
+    MetricReading,
+    ProjectState,
+    RollbackPlan,
+    RollbackStep,
+    Verification,
+)
+from models.template import ItemSpec
+
+S = ItemStatus
+A = ItemAction
+
+# The legal moves: (action, from) -> to. UNBLOCK goes back to the status it interrupted.
+TRANSITIONS: dict[tuple[ItemAction, ItemStatus], ItemStatus] = {
+    (A.START, S.TODO): S.IN_PROGRESS,
+    (A.START, S.FAILED): S.IN_PROGRESS,
+    (A.DONE, S.TODO): S.DONE,
+    (A.DONE, S.IN_PROGRESS): S.DONE,
+    (A.FAIL, S.TODO): S.FAILED,
+    (A.FAIL, S.IN_PROGRESS): S.FAILED,
+    (A.SKIP, S.TODO): S.SKIPPED,
+    (A.SKIP, S.IN_PROGRESS): S.SKIPPED,
+    (A.SKIP, S.FAILED): S.SKIPPED,
+    (A.SKIP, S.BLOCKED): S.SKIPPED,
+    (A.BLOCK, S.TODO): S.BLOCKED,
+    (A.BLOCK, S.IN_PROGRESS): S.BLOCKED,
+    (A.UNBLOCK, S.BLOCKED): S.TODO,
+    (A.REOPEN, S.IN_PROGRESS): S.TODO,
+    (A.REOPEN, S.DONE): S.TODO,
+    (A.REOPEN, S.FAILED): S.TODO,
+    (A.REOPEN, S.SKIPPED): S.TODO,
+    (A.REOPEN, S.BLOCKED): S.TODO,
+}
+NEEDS_REASON: frozenset[ItemAction] = frozenset({A.SKIP, A.FAIL, A.BLOCK, A.REOPEN})
+NEEDS_READY: frozenset[ItemAction] = frozenset({A.START, A.DONE})
+ACTION_EVENT: dict[ItemAction, EventKind] = {
+    A.START: EventKind.ITEM_STARTED,
+    A.DONE: EventKind.ITEM_DONE,
+    A.FAIL: EventKind.ITEM_FAILED,
+    A.SKIP: EventKind.ITEM_SKIPPED,
+    A.BLOCK: EventKind.ITEM_BLOCKED,
+    A.UNBLOCK: EventKind.ITEM_UNBLOCKED,
+    A.REOPEN: EventKind.ITEM_REOPENED,
+}
+EVENT_STATUS: dict[EventKind, ItemStatus] = {
+    EventKind.ITEM_STARTED: S.IN_PROGRESS,
+    EventKind.ITEM_DONE: S.DONE,
+    EventKind.ITEM_FAILED: S.FAILED,
+    EventKind.ITEM_SKIPPED: S.SKIPPED,
+    EventKind.ITEM_BLOCKED: S.BLOCKED,
+    EventKind.ITEM_REOPENED: S.TODO,
+}
+_VERB = {A.START: "start", A.DONE: "mark done", A.FAIL: "fail", A.SKIP: "skip",
+         A.BLOCK: "block", A.UNBLOCK: "unblock", A.REOPEN: "reopen"}
+
+Result = list[Event] | Refusal
+
+
+# --- state ------------------------------------------------------------------------
+
+def initial_state(project: Project) -> ProjectState:
+    """The state of a project before anything happened to it."""
+    specs: dict[str, ItemSpec] = {spec.id: spec for spec in project.template.items()}
+    dependents: dict[str, list[str]] = {item_id: [] for item_id in specs}
+    for spec in specs.values():
+        for dep in spec.depends_on:
+            dependents.setdefault(dep, []).append(spec.id)
+    return ProjectState(
+        project=project,
+        specs=specs,
+        dependents={k: tuple(v) for k, v in dependents.items()},
+        items={item_id: ItemRun() for item_id in specs},
+        window=project.window,
+    )
+
+
+def fold(events: Iterable[Event]) -> ProjectState:
+    """The state after every event, in order. The first must create the project."""
+    state: ProjectState | None = None
+    for event in events:
+        if state is None:
+            state = _created(event)
+        else:
+            _apply_in_place(state, event)
+    if state is None:
+        raise ValueError("an empty status log has no project")
+    return state
+
+
+def apply(state: ProjectState | None, event: Event) -> ProjectState:
+    """A new state with one more event; the given state is left as it was."""
+    if state is None:
+        return _created(event)
+    new = ProjectState(
+        project=state.project, specs=state.specs, dependents=state.dependents,
+        items=dict(state.items), window=state.window, opened_at=state.opened_at,
+        closed_at=state.closed_at, rollback=state.rollback, seq=state.seq,
+        last_hash=state.last_hash, created_at=state.created_at,
+        updated_at=state.updated_at, notes=state.notes, extra=dict(state.extra),
+    )
+    _apply_in_place(new, event)
+    return new
+
+
+def _created(event: Event) -> ProjectState:
+    if event.kind is not EventKind.PROJECT_CREATED:
+        raise ValueError(f"the first event must create the project, not {event.kind}")
+    state = initial_state(project_from_dict(event.payload["project"]))
+    state.seq = event.seq
+    state.last_hash = event.hash
+    state.created_at = state.updated_at = event.at
+    return state
+
+
+def _apply_in_place(state: ProjectState, event: Event) -> None:
+    handler = _APPLY.get(event.kind)
+    if handler is None:  # pragma: no cover - every kind has a handler
+        raise ValueError(f"unknown event kind {event.kind}")
+    handler(state, event)
+    state.seq = event.seq
+    state.last_hash = event.hash
+    state.updated_at = event.at
+
+
+def _apply_move(state: ProjectState, event: Event) -> None:
+    item_id = event.item or ""
+    run = state.items[item_id]
+    reason = str(event.payload.get("reason", ""))
+    kind = event.kind
+    if kind is EventKind.ITEM_UNBLOCKED:
+        status = run.held_status or S.TODO
+        state.items[item_id] = replace(run, status=status, held_status=None, reason="",
+                                       by=event.by.user, last_seq=event.seq)
+        return
+    status = EVENT_STATUS[kind]
+    if kind is EventKind.ITEM_STARTED:
+        run = replace(run, started_at=event.at, finished_at=None, reason="")
+    elif kind in (EventKind.ITEM_DONE, EventKind.ITEM_FAILED, EventKind.ITEM_SKIPPED):
+        run = replace(run, finished_at=event.at, reason=reason,
+                      started_at=run.started_at or (event.at if kind is EventKind.ITEM_DONE
+                                                    else None))
+    elif kind is EventKind.ITEM_BLOCKED:
+        run = replace(run, held_status=run.status, reason=reason)
+    elif kind is EventKind.ITEM_REOPENED:
+        run = replace(run, started_at=None, finished_at=None, reason=reason, held_status=None,
+                      decisions=())
+    state.items[item_id] = replace(run, status=status, by=event.by.user, last_seq=event.seq)
+
+
+def _apply_decision(state: ProjectState, event: Event) -> None:
+    item_id = event.item or ""
+    run = state.items[item_id]
+    decision = Decision(
+        approver=str(event.payload["approver"]), go=bool(event.payload["go"]),
+        by=event.by.user, at=event.at, note=str(event.payload.get("note", "")),
+    )
+    kept = tuple(d for d in run.decisions if d.approver != decision.approver)
+    started = run.started_at or event.at
+    status = S.IN_PROGRESS if run.status is S.TODO else run.status
+    state.items[item_id] = replace(run, decisions=(*kept, decision), started_at=started,
+                                   status=status, by=event.by.user, last_seq=event.seq)
+
+
+def _apply_note(state: ProjectState, event: Event) -> None:
+    state.notes += 1
+
+
+def _apply_window(state: ProjectState, event: Event) -> None:
+    if event.kind is EventKind.WINDOW_PLANNED:
+        state.window = window_from_dict(event.payload["window"])
+    elif event.kind is EventKind.WINDOW_OPENED:
+        state.opened_at = event.at
+        state.closed_at = None
+    else:
+        state.closed_at = event.at
+
+
+def _apply_verification(state: ProjectState, event: Event) -> None:
+    item_id = event.item or ""
+    run = state.items[item_id]
+    p = event.payload
+    check = Verification(
+        command=str(p["command"]), exit_code=int(p["exit_code"]),
+        output_tail=str(p.get("output_tail", "")), duration=float(p.get("duration", 0.0)),
+        host=str(p.get("host", "")), by=event.by.user, at=event.at,
+    )
+    state.items[item_id] = replace(run, verifications=(*run.verifications, check),
+                                   last_seq=event.seq)
+
+
+def _apply_rollback(state: ProjectState, event: Event) -> None:
+    steps = tuple(
+        RollbackStep(item=str(s["item"]), text=str(s["text"]), estimate=s.get("estimate"))
+        for s in event.payload.get("steps", ())
+    )
+    state.rollback = RollbackPlan(steps=steps, started_at=event.at, by=event.by.user,
+                                  reason=str(event.payload.get("reason", "")))
+
+
+def _apply_metric(state: ProjectState, event: Event) -> None:
+    item_id = event.item or ""
+    run = state.items[item_id]
+    reading = MetricReading(value=str(event.payload["value"]), by=event.by.user, at=event.at,
+                            note=str(event.payload.get("note", "")))
+    state.items[item_id] = replace(run, metrics=(*run.metrics, reading), last_seq=event.seq)
+
+
+def _apply_cost(state: ProjectState, event: Event) -> None:
+    item_id = event.item or ""
+    run = state.items[item_id]
+    total = (run.actual_cost or 0.0) + float(event.payload["amount"])
+    state.items[item_id] = replace(run, actual_cost=total, last_seq=event.seq)
+
+
+def _apply_created_again(state: ProjectState, event: Event) -> None:
+    raise ValueError(f"event #{event.seq}: a project can be created only once")
+
+
+_APPLY: dict[EventKind, Callable[[ProjectState, Event], None]] = {
+    EventKind.PROJECT_CREATED: _apply_created_again,
+    EventKind.ITEM_STARTED: _apply_move,
+    EventKind.ITEM_DONE: _apply_move,
+    EventKind.ITEM_FAILED: _apply_move,
+    EventKind.ITEM_SKIPPED: _apply_move,
+    EventKind.ITEM_BLOCKED: _apply_move,
+    EventKind.ITEM_UNBLOCKED: _apply_move,
+    EventKind.ITEM_REOPENED: _apply_move,
+    EventKind.APPROVAL_DECIDED: _apply_decision,
+    EventKind.NOTE: _apply_note,
+    EventKind.WINDOW_PLANNED: _apply_window,
+    EventKind.WINDOW_OPENED: _apply_window,
+    EventKind.WINDOW_CLOSED: _apply_window,
+    EventKind.VERIFICATION_RECORDED: _apply_verification,
+    EventKind.ROLLBACK_STARTED: _apply_rollback,
+    EventKind.METRIC_RECORDED: _apply_metric,
+    EventKind.COST_RECORDED: _apply_cost,
+}
+
+
+# --- decide -----------------------------------------------------------------------
+
+class _Emitter:
+    """Seals events one after another, continuing the state's chain."""
+
+    def __init__(self, state: ProjectState | None, command: Command) -> None:
+        self.seq = state.seq if state else 0
+        self.prev = state.last_hash if state else GENESIS
+        self.command = command
+        self.events: list[Event] = []
+
+    def emit(self, kind: EventKind, item: str | None = None,
+             payload: dict[str, Any] | None = None) -> None:
+        self.seq += 1
+        event = make_event(self.seq, self.command.at, self.command.by, kind, item, payload,
+                           self.prev)
+        self.prev = event.hash
+        self.events.append(event)
+
+
+def decide(state: ProjectState | None, command: Command) -> Result:
+    """The events a command implies, or a refusal that says why not."""
+    if isinstance(command, CreateProject):
+        if state is not None:
+            return Refusal(f"project {state.id} already exists")
+        out = _Emitter(None, command)
+        out.emit(EventKind.PROJECT_CREATED, None, {"project": project_to_dict(command.project)})
+        return out.events
+    if state is None:
+        return Refusal("no such project", not_found=True)
+    handler = _DECIDE.get(type(command))
+    if handler is None:
+        return Refusal(f"unknown command {type(command).__name__}")
+    return handler(state, command)
+
+
+def _unknown_item(state: ProjectState, item_id: str) -> Refusal | None:
+    if item_id in state.specs:
+        return None
+    return Refusal(f"no item {item_id!r} in project {state.id}", not_found=True)
+
+
+def _decide_move(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, MoveItem)
+    item_id, action = command.item, command.action
+    if (missing := _unknown_item(state, item_id)) is not None:
+        return missing
+    spec = state.specs[item_id]
+    run = state.items[item_id]
+    target = TRANSITIONS.get((action, run.status))
+    if target is None:
+        legal = sorted(a.value for (a, s) in TRANSITIONS if s is run.status)
+        return Refusal(f"cannot {_VERB[action]} {item_id}: it is {run.status.value}"
+                       + (f" (possible: {', '.join(legal)})" if legal else ""))
+    reason = command.reason.strip()
+    if action in NEEDS_REASON and not reason:
+        return Refusal(f"cannot {_VERB[action]} {item_id} without a reason; say why")
+    if spec.is_approval and action in (A.START, A.DONE):
+        approvers = ", ".join(spec.approvers)
+        return Refusal(f"{item_id} is an approval: it is done when every approver "
+                       f"({approvers}) says go")
+    if action in NEEDS_READY:
+        waiting = state.open_dependencies(item_id)
+        if waiting:
+            return Refusal(f"cannot {_VERB[action]} {item_id}: waiting for "
+                           + ", ".join(f"{d} ({state.items[d].status.value})" for d in waiting))
+    out = _Emitter(state, command)
+    payload: dict[str, Any] = {"reason": reason} if reason else {}
+    if action is A.UNBLOCK:
+        payload["to"] = (run.held_status or S.TODO).value
+    out.emit(ACTION_EVENT[action], item_id, payload)
+    return out.events
+
+
+def _decide_approval(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, DecideApproval)
+    item_id = command.item
+    if (missing := _unknown_item(state, item_id)) is not None:
+        return missing
+    spec = state.specs[item_id]
+    run = state.items[item_id]
+    if not spec.is_approval:
+        return Refusal(f"{item_id} is not an approval item (kind: {spec.kind})")
+    if run.status in CLOSED or run.status is S.FAILED:
+        return Refusal(f"{item_id} is already decided ({run.status.value}); "
+                       "reopen it to decide again")
+    if run.status is S.BLOCKED:
+        return Refusal(f"{item_id} is blocked: {run.reason}")
+    approver = command.approver or command.by.user
+    if approver not in spec.approvers:
+        return Refusal(f"{approver} is not an approver of {item_id} "
+                       f"(approvers: {', '.join(spec.approvers)})")
+    waiting = state.open_dependencies(item_id)
+    if command.go and waiting:
+        return Refusal(f"cannot say go on {item_id}: waiting for "
+                       + ", ".join(f"{d} ({state.items[d].status.value})" for d in waiting))
+    out = _Emitter(state, command)
+    note = command.note.strip()
+    out.emit(EventKind.APPROVAL_DECIDED, item_id,
+             {"approver": approver, "go": command.go, "note": note})
+    if not command.go:
+        reason = f"no-go by {approver}" + (f": {note}" if note else "")
+        out.emit(EventKind.ITEM_FAILED, item_id, {"reason": reason})
+    else:
+        said_go = {d.approver for d in run.decisions if d.go} | {approver}
+        if all(a in said_go for a in spec.approvers):
+            out.emit(EventKind.ITEM_DONE, item_id,
+                     {"reason": "go from " + ", ".join(spec.approvers)})
+    return out.events
+
+
+def _decide_note(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, AddNote)
+    text = command.text.strip()
+    if not text:
+        return Refusal("a note needs some text")
+    if command.item is not None and (missing := _unknown_item(state, command.item)):
+        return missing
+    out = _Emitter(state, command)
+    out.emit(EventKind.NOTE, command.item, {"text": text})
+    return out.events
+
+
+def _decide_plan_window(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, PlanWindow)
+    start, end = command.window.start, command.window.end
+    if start is None:
+        return Refusal("a planned window needs a start")
+    if end is None:
+        duration = state.project.template.window_duration
+        if not duration:
+            return Refusal("give the window an end (the template sets no default duration)")
+        end = start + timedelta(seconds=duration)
+    window = Window(start, end)
+    if end <= start:
+        return Refusal("the window must end after it starts")
+    out = _Emitter(state, command)
+    out.emit(EventKind.WINDOW_PLANNED, None, {"window": window_to_dict(window)})
+    return out.events
+
+
+def _decide_open_window(state: ProjectState, command: Command) -> Result:
+    if state.opened_at is not None and state.closed_at is None:
+        return Refusal(f"the window is already open (since {_hhmm(state.opened_at)})")
+    out = _Emitter(state, command)
+    out.emit(EventKind.WINDOW_OPENED)
+    return out.events
+
+
+def _decide_close_window(state: ProjectState, command: Command) -> Result:
+    if state.opened_at is None or state.closed_at is not None:
+        return Refusal("the window is not open")
+    out = _Emitter(state, command)
+    out.emit(EventKind.WINDOW_CLOSED)
+    return out.events
+
+
+def _decide_verification(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, RecordVerification)
+    if (missing := _unknown_item(state, command.item)) is not None:
+        return missing
+    out = _Emitter(state, command)
+    out.emit(EventKind.VERIFICATION_RECORDED, command.item, {
+        "command": command.command, "exit_code": command.exit_code,
+        "output_tail": command.output_tail[-4096:], "duration": round(command.duration, 3),
+        "host": command.host,
+    })
+    return out.events
+
+
+def backout_steps(state: ProjectState) -> list[RollbackStep]:
+    """The rollback steps of done items, newest first: the backout plan."""
+    done = [
+        (run.finished_at, run.last_seq, item_id)
+        for item_id, run in state.items.items()
+        if run.status is S.DONE and state.specs[item_id].rollback
+    ]
+    done.sort(key=lambda t: (t[0].timestamp() if t[0] else 0.0, t[1]), reverse=True)
+    return [RollbackStep(item_id, state.specs[item_id].rollback,
+                         state.specs[item_id].rollback_estimate)
+            for _, _, item_id in done]
+
+
+def _decide_rollback(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, StartRollback)
+    reason = command.reason.strip()
+    if not reason:
+        return Refusal("cannot start rollback without a reason; say why")
+    if state.rollback is not None:
+        return Refusal(f"rollback already started by {state.rollback.by}")
+    passed = [spec.id for spec in state.specs.values()
+              if spec.point_of_no_return and state.items[spec.id].status is S.DONE]
+    if passed:
+        return Refusal(f"cannot roll back: the point of no return ({', '.join(passed)}) "
+                       "is done; fix forward instead")
+    steps = backout_steps(state)
+    out = _Emitter(state, command)
+    total = sum(s.estimate or 0 for s in steps)
+    out.emit(EventKind.ROLLBACK_STARTED, None, {
+        "reason": reason,
+        "steps": [{"item": s.item, "text": s.text, "estimate": s.estimate} for s in steps],
+        "total_estimate": total,
+        "summary": f"{len(steps)} backout steps, about {format_duration(total)}",
+    })
+    return out.events
+
+
+def _decide_metric(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, RecordMetric)
+    if (missing := _unknown_item(state, command.item)) is not None:
+        return missing
+    if not command.value.strip():
+        return Refusal("a metric reading needs a value")
+    out = _Emitter(state, command)
+    out.emit(EventKind.METRIC_RECORDED, command.item,
+             {"value": command.value.strip(), "note": command.note.strip()})
+    return out.events
+
+
+def _decide_cost(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, RecordCost)
+    if (missing := _unknown_item(state, command.item)) is not None:
+        return missing
+    if command.amount != command.amount or command.amount in (float("inf"), float("-inf")):
+        return Refusal("a cost must be a finite number")
+    out = _Emitter(state, command)
+    out.emit(EventKind.COST_RECORDED, command.item,
+             {"amount": command.amount, "note": command.note.strip()})
+    return out.events
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_DECIDE: dict[type[Command], Callable[[ProjectState, Command], Result]] = {
+    MoveItem: _decide_move,
+    DecideApproval: _decide_approval,
+    AddNote: _decide_note,
+    PlanWindow: _decide_plan_window,
+    OpenWindow: _decide_open_window,
+    CloseWindow: _decide_close_window,
+    RecordVerification: _decide_verification,
+    StartRollback: _decide_rollback,
+    RecordMetric: _decide_metric,
+    RecordCost: _decide_cost,
+}
+
+
+def submit(state: ProjectState | None, command: Command) -> tuple[ProjectState | None, Result]:
+    """decide, then apply what was decided: the new state and the result."""
+    result = decide(state, command)
+    if isinstance(result, Refusal):
+        return state, result
+    for event in result:
+        state = apply(state, event)
+    return state, result

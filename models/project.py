@@ -1,0 +1,133 @@
+"""A project: a named instance of a resolved template, with its cutover window."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.template import (
+    Template,
+    resolve_variables,
+    substitute_template,
+    template_from_dict,
+    template_to_dict,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The cutover window, planned or real. ``start`` is T."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.start is None or self.end is None:
+            return None
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    name: str
+    template: Template  # resolved and substituted: never changes after creation
+    template_id: str
+    template_version: str = ""
+    template_sha256: str = ""
+    variables: Mapping[str, str] = field(default_factory=dict)
+    window: Window = Window()
+
+
+def slugify(text: str, *, limit: int = 40) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return (slug[:limit].rstrip("-")) or "project"
+
+
+def new_project_id(name: str) -> str:
+    """A readable, unique id: ``crm-upgrade-3f9a1c``."""
+    return f"{slugify(name, limit=32)}-{secrets.token_hex(3)}"
+
+
+def instantiate(
+    template: Template,
+    name: str,
+    variables: Mapping[str, str] | None = None,
+    window: Window | None = None,
+    *,
+    project_id: str | None = None,
+    sources_sha256: str = "",
+) -> Project:
+    """A new project from a resolved template.
+
+    Variables are substituted now, so later edits to a shared template never change a
+    running project. A window with a start and no end gets the template's default
+    duration. Raises :class:`models.template.MissingVariableError` naming a variable
+    that has neither a value nor a default, and ``ValueError`` for an empty name or a
+    window that ends before it starts.
+    """
+    if not name.strip():
+        raise ValueError("a project needs a name")
+    values = resolve_variables(template, variables or {})
+    window = window or Window()
+    if window.start is not None and window.end is None and template.window_duration:
+        window = Window(window.start, window.start + timedelta(seconds=template.window_duration))
+    if window.start is not None and window.end is not None and window.end <= window.start:
+        raise ValueError("the window must end after it starts")
+    return Project(
+        id=project_id or new_project_id(name),
+        name=name.strip(),
+        template=substitute_template(template, values),
+        template_id=template.id,
+        template_version=template.version,
+        template_sha256=sources_sha256,
+        variables=values,
+        window=window,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def window_to_dict(window: Window) -> dict[str, str | None]:
+    return {"start": _iso(window.start), "end": _iso(window.end)}
+
+
+def window_from_dict(data: Mapping[str, Any]) -> Window:
+    return Window(_parse(data.get("start")), _parse(data.get("end")))
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "template_id": project.template_id,
+        "template_version": project.template_version,
+        "template_sha256": project.template_sha256,
+        "variables": dict(project.variables),
+        "window": window_to_dict(project.window),
+        "template": template_to_dict(project.template),
+    }
+
+
+def project_from_dict(data: Mapping[str, Any]) -> Project:
+    return Project(
+        id=data["id"],
+        name=data["name"],
+        template=template_from_dict(data["template"]),
+        template_id=data["template_id"],
+        template_version=data.get("template_version", ""),
+        template_sha256=data.get("template_sha256", ""),
+        variables=dict(data.get("variables", {})),
+        window=window_from_dict(data.get("window", {})),
+    )

@@ -1,0 +1,169 @@
+"""Project state: the fold of the status log over the project's template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from models.events import GENESIS
+from models.project import Project, Window
+from models.template import ItemSpec
+
+
+class ItemStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+CLOSED: frozenset[ItemStatus] = frozenset({ItemStatus.DONE, ItemStatus.SKIPPED})
+
+# A symbol and a word for each state: never colour alone (16 colours, NO_COLOR).
+STATUS_SYMBOL: dict[ItemStatus, str] = {
+    ItemStatus.TODO: "○",
+    ItemStatus.IN_PROGRESS: "▶",
+    ItemStatus.DONE: "✔",
+    ItemStatus.FAILED: "✘",
+    ItemStatus.SKIPPED: "⤼",
+    ItemStatus.BLOCKED: "■",
+}
+STATUS_WORD: dict[ItemStatus, str] = {
+    ItemStatus.TODO: "todo",
+    ItemStatus.IN_PROGRESS: "running",
+    ItemStatus.DONE: "done",
+    ItemStatus.FAILED: "failed",
+    ItemStatus.SKIPPED: "skipped",
+    ItemStatus.BLOCKED: "blocked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    approver: str
+    go: bool
+    by: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    command: str
+    exit_code: int
+    output_tail: str
+    duration: float
+    host: str
+    by: str
+    at: datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0
+
+
+@dataclass(frozen=True, slots=True)
+class MetricReading:
+    value: str
+    by: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRun:
+    """What has happened to one item so far."""
+
+    status: ItemStatus = ItemStatus.TODO
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    reason: str = ""
+    held_status: ItemStatus | None = None  # the status a block interrupted
+    by: str = ""  # who made the last move
+    decisions: tuple[Decision, ...] = ()
+    verifications: tuple[Verification, ...] = ()
+    metrics: tuple[MetricReading, ...] = ()
+    actual_cost: float | None = None
+    last_seq: int = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED
+
+    @property
+    def actual_duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackStep:
+    item: str
+    text: str
+    estimate: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackPlan:
+    steps: tuple[RollbackStep, ...]
+    started_at: datetime | None = None
+    by: str = ""
+    reason: str = ""
+
+    @property
+    def total_estimate(self) -> int:
+        return sum(step.estimate or 0 for step in self.steps)
+
+
+@dataclass(slots=True)
+class ProjectState:
+    """The current picture of a project. Only :func:`models.engine.apply` changes it."""
+
+    project: Project
+    specs: Mapping[str, ItemSpec]
+    dependents: Mapping[str, tuple[str, ...]]
+    items: dict[str, ItemRun]
+    window: Window  # the planned window (T is its start)
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    rollback: RollbackPlan | None = None
+    seq: int = 0
+    last_hash: str = GENESIS
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    notes: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.project.id
+
+    def run(self, item_id: str) -> ItemRun:
+        return self.items[item_id]
+
+    def status(self, item_id: str) -> ItemStatus:
+        return self.items[item_id].status
+
+    def open_dependencies(self, item_id: str) -> list[str]:
+        """Ids of the items this one depends on that are neither done nor skipped."""
+        return [dep for dep in self.specs[item_id].depends_on
+                if self.items[dep].status not in CLOSED]
+
+    def is_ready(self, item_id: str) -> bool:
+        return not self.open_dependencies(item_id)
+
+    def window_start(self) -> datetime | None:
+        """T: the planned start, or the real one when none was planned."""
+        return self.window.start or self.opened_at
+
+    def phase_items(self, phase_id: str) -> list[ItemSpec]:
+        return list(self.project.template.phase(phase_id).items)
+
+    def point_of_no_return_passed(self) -> bool:
+        return any(spec.point_of_no_return and self.items[spec.id].status is ItemStatus.DONE
+                   for spec in self.specs.values())

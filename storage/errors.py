@@ -1,0 +1,43 @@
+"""Errors that storage raises; each message is one sentence a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class StorageError(Exception):
+    """Base class: something about the data folder went wrong."""
+
+
+class ProjectNotFound(StorageError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no project matches {ref!r}; `updeck list` shows the projects")
+        self.ref = ref
+
+
+class AmbiguousProject(StorageError):
+    def __init__(self, ref: str, candidates: Sequence[str]) -> None:
+        super().__init__(f"{ref!r} matches several projects: {', '.join(candidates)}; "
+                         "give more of the id")
+        self.ref = ref
+        self.candidates = list(candidates)
+
+
+class Busy(StorageError):
+    """Another writer held the project's lock for too long."""
+
+    def __init__(self, project_id: str, waited: float) -> None:
+        super().__init__(f"project {project_id} is busy (another writer held it for "
+                         f"{waited:.0f}s); retry")
+        self.project_id = project_id
+
+
+class DamagedProject(StorageError):
+    """A project file that cannot be read is never overwritten; writes are refused."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}; the file was left untouched and writes to this "
+                         "project are refused until it is repaired")
+        self.path = path
+        self.reason = reason
