@@ -1,0 +1,22 @@
+"""Shared test set-up: every test runs with its own data, config and template folders,
+so nothing reads or writes the user's real updeck data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_updeck_env(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("UPDECK_CONFIG_DIR", str(home / "config" / "updeck"))
+    monkeypatch.delenv("UPDECK_DB", raising=False)
+    monkeypatch.delenv("UPDECK_TEMPLATE_PATH", raising=False)
+    monkeypatch.delenv("UPDECK_OPERATOR", raising=False)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    return home
