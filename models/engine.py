@@ -121,14 +121,22 @@ def initial_state(project: Project) -> ProjectState:
 
 def fold(events: Iterable[Event]) -> ProjectState:
     """The state after every event, in order. The first must create the project."""
-    state: ProjectState | None = None
-    for event in events:
-        if state is None:
-            state = _created(event)
-        else:
-            _apply_in_place(state, event)
-    if state is None:
+    iterator = iter(events)
+    first = next(iterator, None)
+    if first is None:
         raise ValueError("an empty status log has no project")
+    state = _created(first)
+    last = first
+    handlers = _APPLY
+    for event in iterator:  # the hot loop of a replay: bookkeeping is done once, at the end
+        handler = handlers.get(event.kind)
+        if handler is None:  # pragma: no cover - every kind has a handler
+            raise ValueError(f"unknown event kind {event.kind}")
+        handler(state, event)
+        last = event
+    state.seq = last.seq
+    state.last_hash = last.hash
+    state.updated_at = last.at
     return state
 
 
@@ -168,28 +176,37 @@ def _apply_in_place(state: ProjectState, event: Event) -> None:
 
 
 def _apply_move(state: ProjectState, event: Event) -> None:
+    # ItemRun is built positionally, once per event: dataclasses.replace is several
+    # times slower and folding a long log is dominated by it.
     item_id = event.item or ""
-    run = state.items[item_id]
-    reason = str(event.payload.get("reason", ""))
+    r = state.items[item_id]
     kind = event.kind
+    by = event.by.user
+    seq = event.seq
     if kind is EventKind.ITEM_UNBLOCKED:
-        status = run.held_status or S.TODO
-        state.items[item_id] = replace(run, status=status, held_status=None, reason="",
-                                       by=event.by.user, last_seq=event.seq)
+        # Back to the status the block interrupted, unless the decision said otherwise
+        # (an interrupted start whose dependencies were reopened meanwhile goes to todo).
+        to = event.payload.get("to")
+        status = S(to) if to else (r.held_status or S.TODO)
+        started = r.started_at if status is S.IN_PROGRESS else None
+        state.items[item_id] = ItemRun(status, started, r.finished_at, "", None, by, r.decisions,
+                                       r.verifications, r.metrics, r.actual_cost, seq, r.finished_seq)
         return
-    status = EVENT_STATUS[kind]
+    reason = str(event.payload.get("reason", ""))
     if kind is EventKind.ITEM_STARTED:
-        run = replace(run, started_at=event.at, finished_at=None, reason="")
-    elif kind in (EventKind.ITEM_DONE, EventKind.ITEM_FAILED, EventKind.ITEM_SKIPPED):
-        run = replace(run, finished_at=event.at, reason=reason,
-                      started_at=run.started_at or (event.at if kind is EventKind.ITEM_DONE
-                                                    else None))
+        state.items[item_id] = ItemRun(S.IN_PROGRESS, event.at, None, "", None, by, r.decisions,
+                                       r.verifications, r.metrics, r.actual_cost, seq, r.finished_seq)
+    elif kind is EventKind.ITEM_DONE or kind is EventKind.ITEM_FAILED or kind is EventKind.ITEM_SKIPPED:
+        started = r.started_at or (event.at if kind is EventKind.ITEM_DONE else None)
+        state.items[item_id] = ItemRun(EVENT_STATUS[kind], started, event.at, reason, None, by,
+                                       r.decisions, r.verifications, r.metrics, r.actual_cost, seq, seq)
     elif kind is EventKind.ITEM_BLOCKED:
-        run = replace(run, held_status=run.status, reason=reason)
-    elif kind is EventKind.ITEM_REOPENED:
-        run = replace(run, started_at=None, finished_at=None, reason=reason, held_status=None,
-                      decisions=())
-    state.items[item_id] = replace(run, status=status, by=event.by.user, last_seq=event.seq)
+        state.items[item_id] = ItemRun(S.BLOCKED, r.started_at, r.finished_at, reason, r.status, by,
+                                       r.decisions, r.verifications, r.metrics, r.actual_cost, seq,
+                                       r.finished_seq)
+    else:  # reopened
+        state.items[item_id] = ItemRun(S.TODO, None, None, reason, None, by, (), r.verifications,
+                                       r.metrics, r.actual_cost, seq, 0)
 
 
 def _apply_decision(state: ProjectState, event: Event) -> None:
@@ -200,10 +217,11 @@ def _apply_decision(state: ProjectState, event: Event) -> None:
         by=event.by.user, at=event.at, note=str(event.payload.get("note", "")),
     )
     kept = tuple(d for d in run.decisions if d.approver != decision.approver)
-    started = run.started_at or event.at
-    status = S.IN_PROGRESS if run.status is S.TODO else run.status
-    state.items[item_id] = replace(run, decisions=(*kept, decision), started_at=started,
-                                   status=status, by=event.by.user, last_seq=event.seq)
+    # A go starts the approval; a no-go leaves it as it was (the failure follows it).
+    if decision.go and run.status is S.TODO:
+        run = replace(run, status=S.IN_PROGRESS, started_at=run.started_at or event.at)
+    state.items[item_id] = replace(run, decisions=(*kept, decision), by=event.by.user,
+                                   last_seq=event.seq)
 
 
 def _apply_note(state: ProjectState, event: Event) -> None:
@@ -224,13 +242,12 @@ def _apply_verification(state: ProjectState, event: Event) -> None:
     item_id = event.item or ""
     run = state.items[item_id]
     p = event.payload
-    check = Verification(
-        command=str(p["command"]), exit_code=int(p["exit_code"]),
-        output_tail=str(p.get("output_tail", "")), duration=float(p.get("duration", 0.0)),
-        host=str(p.get("host", "")), by=event.by.user, at=event.at,
-    )
-    state.items[item_id] = replace(run, verifications=(*run.verifications, check),
-                                   last_seq=event.seq)
+    check = Verification(str(p["command"]), int(p["exit_code"]), str(p.get("output_tail", "")),
+                         float(p.get("duration", 0.0)), str(p.get("host", "")), event.by.user, event.at)
+    r = run
+    state.items[item_id] = ItemRun(r.status, r.started_at, r.finished_at, r.reason, r.held_status, r.by,
+                                   r.decisions, (*r.verifications, check), r.metrics, r.actual_cost,
+                                   event.seq, r.finished_seq)
 
 
 def _apply_rollback(state: ProjectState, event: Event) -> None:
@@ -351,7 +368,10 @@ def _decide_move(state: ProjectState, command: Command) -> Result:
     out = _Emitter(state, command)
     payload: dict[str, Any] = {"reason": reason} if reason else {}
     if action is A.UNBLOCK:
-        payload["to"] = (run.held_status or S.TODO).value
+        back = run.held_status or S.TODO
+        if back is S.IN_PROGRESS and state.open_dependencies(item_id):
+            back = S.TODO  # a dependency was reopened while it was blocked: start again later
+        payload["to"] = back.value
     out.emit(ACTION_EVENT[action], item_id, payload)
     return out.events
 
@@ -452,17 +472,25 @@ def _decide_verification(state: ProjectState, command: Command) -> Result:
     return out.events
 
 
+_UNDOABLE_KEY = "models.engine.undoable"
+
+
 def backout_steps(state: ProjectState) -> list[RollbackStep]:
     """The rollback steps of done items, newest first: the backout plan."""
-    done = [
-        (run.finished_at, run.last_seq, item_id)
-        for item_id, run in state.items.items()
-        if run.status is S.DONE and state.specs[item_id].rollback
-    ]
-    done.sort(key=lambda t: (t[0].timestamp() if t[0] else 0.0, t[1]), reverse=True)
-    return [RollbackStep(item_id, state.specs[item_id].rollback,
-                         state.specs[item_id].rollback_estimate)
-            for _, _, item_id in done]
+    specs = state.specs
+    cached = state.extra.get(_UNDOABLE_KEY)
+    if isinstance(cached, tuple) and cached[0] is specs:
+        undoable: tuple[str, ...] = cached[1]
+    else:  # once per project: the items that have a rollback
+        undoable = tuple(item_id for item_id, spec in specs.items() if spec.rollback)
+        state.extra[_UNDOABLE_KEY] = (specs, undoable)
+    items = state.items
+    done = [(run.finished_seq, item_id) for item_id in undoable if (run := items[item_id]).status is S.DONE]
+    # Newest first, in log order: the sequence number of the event that closed the item
+    # (not its last_seq, which a later verification or note would move).
+    done.sort(reverse=True)
+    return [RollbackStep(item_id, specs[item_id].rollback, specs[item_id].rollback_estimate)
+            for _, item_id in done]
 
 
 def _decide_rollback(state: ProjectState, command: Command) -> Result:

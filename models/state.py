@@ -89,10 +89,15 @@ class ItemRun:
     metrics: tuple[MetricReading, ...] = ()
     actual_cost: float | None = None
     last_seq: int = 0
+    finished_seq: int = 0  # seq of the event that last closed or failed it (0: none)
 
     @property
     def closed(self) -> bool:
         return self.status in CLOSED
+
+    @property
+    def last_verification(self) -> Verification | None:
+        return self.verifications[-1] if self.verifications else None
 
     @property
     def actual_duration(self) -> float | None:

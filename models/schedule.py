@@ -1,0 +1,383 @@
+"""The schedule: plan against actuals, the critical path, the forecast and the backout.
+
+:func:`compute_schedule` is called on every change and every clock tick of the
+dashboard, so it is built to be cheap: everything that depends only on the template
+(the topological order, dependency indices, the plan as T-offsets) is computed once per
+template and kept in ``state.extra``; a call then walks the items once or twice.
+
+Planned times are held as offsets in seconds from T (the window start) and turned into
+datetimes only when asked for (:meth:`Schedule.planned_start` and friends).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Literal
+
+from models.durations import format_duration, format_ttime
+from models.engine import backout_steps
+from models.state import ItemRun, ItemStatus, ProjectState, RollbackStep
+from models.template import ItemSpec
+
+MarginLevel = Literal["ok", "amber", "red", "none"]
+AMBER_FRACTION = 0.10  # margin under this share of the window length is amber
+PLANNED_BY_T: frozenset[str] = frozenset({"execute", "monitor"})
+
+_PLAN_KEY = "models.schedule.plan"
+_TODO = ItemStatus.TODO
+_RUNNING = ItemStatus.IN_PROGRESS
+_DONE = ItemStatus.DONE
+_SKIPPED = ItemStatus.SKIPPED
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTiming:
+    """Plan and actuals of one item. Planned times are None when the plan has none."""
+
+    item: str
+    planned_start: datetime | None
+    planned_finish: datetime | None
+    actual_start: datetime | None
+    actual_finish: datetime | None
+    actual_duration: float | None
+    estimate: int | None
+    remaining: float  # seconds of work left (0 for done or skipped items)
+
+
+@dataclass(frozen=True, slots=True)
+class LateItem:
+    """An item behind its plan: running past its estimate, or open past its due time.
+
+    The facts are kept as numbers; :attr:`reason` words them (built only when read, so
+    a schedule with hundreds of late items stays cheap to compute).
+    """
+
+    item: str
+    status: ItemStatus
+    elapsed: float | None = None  # running items past their estimate: time so far
+    estimate: int | None = None
+    due: int | None = None  # open items past their due: the due T-offset
+    t_offset: float | None = None  # now - T when the schedule was computed
+
+    @property
+    def over_estimate(self) -> float | None:
+        if self.elapsed is None or self.estimate is None:
+            return None
+        return self.elapsed - self.estimate
+
+    @property
+    def overdue(self) -> float | None:
+        if self.due is None or self.t_offset is None:
+            return None
+        return self.t_offset - self.due
+
+    @property
+    def reason(self) -> str:
+        parts: list[str] = []
+        over = self.over_estimate
+        if over is not None and self.elapsed is not None:
+            parts.append(f"running {format_duration(self.elapsed)}, estimate "
+                         f"{format_duration(self.estimate)} ({format_duration(over)} over)")
+        overdue = self.overdue
+        if overdue is not None:
+            parts.append(f"due {format_ttime(self.due)}, {format_duration(overdue)} overdue "
+                         f"({self.status.value})")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What depends on the template only: computed once per template."""
+
+    order: tuple[str, ...]  # every item, dependencies before dependents
+    deps: tuple[tuple[int, ...], ...]  # indices into ``order``
+    estimates: tuple[int, ...]  # 0 where no estimate
+    index: Mapping[str, int]
+    planned_start: Mapping[str, int | None]  # T-offsets in seconds
+    planned_finish: Mapping[str, int | None]
+    due: tuple[tuple[int, int], ...]  # (index, due offset) of items with a due
+    point_of_no_return: tuple[str, ...]
+    template_order: tuple[str, ...]
+    planned_end: int | None  # the latest planned finish
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    now: datetime
+    window_start: datetime | None  # T
+    window_end: datetime | None
+    t_offset: float | None  # now - T in seconds; negative is T-minus
+    critical_path: tuple[str, ...]  # remaining items, first to last
+    critical_remaining: float  # seconds of work along it
+    forecast_finish: datetime
+    margin: float | None  # window end - forecast finish, seconds
+    margin_level: MarginLevel
+    late: tuple[LateItem, ...]
+    backout: tuple[RollbackStep, ...]  # newest first
+    backout_total: int  # seconds
+    rollback_decide_by: datetime | None  # window end - backout total
+    rollback_decide_passed: bool  # now is past rollback_decide_by
+    point_of_no_return_passed: bool  # a point-of-no-return item is done
+    running: tuple[str, ...]
+    ready: tuple[str, ...]
+    plan: Plan
+    runs: Mapping[str, ItemRun]
+    remaining: Mapping[str, float]  # remaining seconds of every item not done or skipped
+
+    @property
+    def can_roll_back(self) -> bool:
+        return not self.point_of_no_return_passed
+
+    @property
+    def planned_end(self) -> datetime | None:
+        """When the plan says the last planned item finishes."""
+        return self._at(self.plan.planned_end)
+
+    def _at(self, offset: int | None) -> datetime | None:
+        if offset is None or self.window_start is None:
+            return None
+        return self.window_start + timedelta(seconds=offset)
+
+    def planned_start_offset(self, item_id: str) -> int | None:
+        return self.plan.planned_start[item_id]
+
+    def planned_finish_offset(self, item_id: str) -> int | None:
+        return self.plan.planned_finish[item_id]
+
+    def planned_start(self, item_id: str) -> datetime | None:
+        return self._at(self.plan.planned_start[item_id])
+
+    def planned_finish(self, item_id: str) -> datetime | None:
+        return self._at(self.plan.planned_finish[item_id])
+
+    def actual_start(self, item_id: str) -> datetime | None:
+        return self.runs[item_id].started_at
+
+    def actual_finish(self, item_id: str) -> datetime | None:
+        return self.runs[item_id].finished_at
+
+    def actual_duration(self, item_id: str) -> float | None:
+        """Finish - start of a finished item; for a running one, the time so far."""
+        run = self.runs[item_id]
+        if run.started_at is None:
+            return None
+        if run.finished_at is None:
+            if run.status is _RUNNING:
+                return max(0.0, (self.now - run.started_at).total_seconds())
+            return None
+        return (run.finished_at - run.started_at).total_seconds()
+
+    def timing(self, item_id: str) -> ItemTiming:
+        run = self.runs[item_id]
+        estimate = self.plan.estimates[self.plan.index[item_id]]
+        return ItemTiming(
+            item=item_id,
+            planned_start=self.planned_start(item_id),
+            planned_finish=self.planned_finish(item_id),
+            actual_start=run.started_at,
+            actual_finish=run.finished_at,
+            actual_duration=self.actual_duration(item_id),
+            estimate=estimate or None,
+            remaining=self.remaining.get(item_id, 0.0),
+        )
+
+    def timings(self) -> Iterator[ItemTiming]:
+        """Every item, in template order."""
+        for item_id in self.plan.template_order:
+            yield self.timing(item_id)
+
+    def is_late(self, item_id: str) -> bool:
+        return any(late.item == item_id for late in self.late)
+
+
+def window_end(state: ProjectState) -> datetime | None:
+    """The planned end, or T + the template's default duration when none was planned."""
+    if state.window.end is not None:
+        return state.window.end
+    start = state.window_start()
+    duration = state.project.template.window_duration
+    if start is not None and duration:
+        return start + timedelta(seconds=duration)
+    return None
+
+
+def plan_for(state: ProjectState) -> Plan:
+    """The template-only part of the schedule, cached in ``state.extra``.
+
+    ``engine.apply`` copies ``extra`` into each new state, so a project computes its
+    plan once. The cache is checked against the identity of ``state.specs`` (which
+    never changes for a project).
+    """
+    cached = state.extra.get(_PLAN_KEY)
+    if isinstance(cached, tuple) and cached[0] is state.specs:
+        plan: Plan = cached[1]
+        return plan
+    plan = build_plan(state.specs)
+    state.extra[_PLAN_KEY] = (state.specs, plan)
+    return plan
+
+
+def build_plan(specs: Mapping[str, ItemSpec]) -> Plan:
+    template_order = tuple(specs)
+    order = _topological_order(specs)
+    index = {item_id: i for i, item_id in enumerate(order)}
+    deps = tuple(tuple(index[d] for d in specs[item_id].depends_on if d in index) for item_id in order)
+    estimates = tuple(specs[item_id].estimate or 0 for item_id in order)
+    starts: dict[str, int | None] = {}
+    finishes: dict[str, int | None] = {}
+    for item_id in order:
+        spec = specs[item_id]
+        start: int | None
+        if spec.at is not None:
+            start = spec.at
+        else:
+            known = [f for d in spec.depends_on if (f := finishes.get(d)) is not None]
+            if known:
+                start = max(known)
+            elif spec.phase in PLANNED_BY_T:
+                start = 0
+            else:
+                start = None  # planned by its due date, if any
+        starts[item_id] = start
+        finishes[item_id] = None if start is None else start + (spec.estimate or 0)
+    due = tuple((index[s.id], s.due) for s in specs.values() if s.due is not None)
+    ends = [f for f in finishes.values() if f is not None]
+    return Plan(
+        order=order, deps=deps, estimates=estimates, index=MappingProxyType(index),
+        planned_start=MappingProxyType(starts), planned_finish=MappingProxyType(finishes),
+        due=due,
+        point_of_no_return=tuple(s.id for s in specs.values() if s.point_of_no_return),
+        template_order=template_order, planned_end=max(ends) if ends else None,
+    )
+
+
+def _topological_order(specs: Mapping[str, ItemSpec]) -> tuple[str, ...]:
+    """Dependencies first; template order among equals. A cycle (which the loader
+    refuses) does not hang it: the items on it follow in template order."""
+    indegree = dict.fromkeys(specs, 0)
+    dependents: dict[str, list[str]] = {item_id: [] for item_id in specs}
+    for spec in specs.values():
+        for dep in spec.depends_on:
+            if dep in specs:
+                indegree[spec.id] += 1
+                dependents[dep].append(spec.id)
+    position = {item_id: i for i, item_id in enumerate(specs)}
+    heap = [(position[i], i) for i, n in indegree.items() if n == 0]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        _, item_id = heapq.heappop(heap)
+        order.append(item_id)
+        for child in dependents[item_id]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                heapq.heappush(heap, (position[child], child))
+    if len(order) < len(specs):
+        seen = set(order)
+        order.extend(i for i in specs if i not in seen)
+    return tuple(order)
+
+
+def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
+    """Plan, actuals, critical path, forecast, margin, late items and backout at ``now``."""
+    plan = plan_for(state)
+    runs = state.items
+    order = plan.order
+    n = len(order)
+    statuses = [runs[item_id].status for item_id in order]
+    open_ = [s is not _DONE and s is not _SKIPPED for s in statuses]
+
+    # Remaining work, and the longest path through it (dependencies first in ``order``).
+    remaining: dict[str, float] = {}
+    best = [0.0] * n
+    pred = [-1] * n
+    running: list[str] = []
+    ready: list[str] = []
+    late: dict[int, tuple[float | None, int | None]] = {}  # index -> (elapsed, due)
+    estimates = plan.estimates
+    deps = plan.deps
+    top = -1
+    top_value = -1.0
+    for i in range(n):
+        if not open_[i]:
+            continue
+        item_id = order[i]
+        status = statuses[i]
+        rem = float(estimates[i])
+        if status is _RUNNING:
+            running.append(item_id)
+            started = runs[item_id].started_at
+            if started is not None:
+                elapsed = (now - started).total_seconds()
+                rem = max(0.0, rem - elapsed)
+                if estimates[i] and elapsed > estimates[i]:
+                    late[i] = (elapsed, None)
+        remaining[item_id] = rem
+        b = 0.0
+        p = -1
+        waiting = False
+        for d in deps[i]:
+            if open_[d]:
+                waiting = True
+                if p == -1 or best[d] > b:
+                    b = best[d]
+                    p = d
+        if status is _TODO and not waiting:
+            ready.append(item_id)
+        value = b + rem
+        best[i] = value
+        pred[i] = p
+        if value >= top_value:
+            top = i
+            top_value = value
+    path: list[str] = []
+    while top != -1:
+        path.append(order[top])
+        top = pred[top]
+    path.reverse()
+    critical = max(top_value, 0.0)
+
+    t = state.window_start()
+    end = window_end(state)
+    t_offset = (now - t).total_seconds() if t is not None else None
+    if t_offset is not None:
+        for i, due in plan.due:
+            if open_[i] and t_offset > due:
+                late[i] = (late[i][0] if i in late else None, due)
+
+    forecast = now + timedelta(seconds=critical)
+    margin: float | None = None
+    level: MarginLevel = "none"
+    if end is not None:
+        margin = (end - forecast).total_seconds()
+        length = (end - t).total_seconds() if t is not None else 0.0
+        if margin < 0:
+            level = "red"
+        elif margin < AMBER_FRACTION * length:
+            level = "amber"
+        else:
+            level = "ok"
+
+    steps = tuple(backout_steps(state))
+    backout_total = sum(step.estimate or 0 for step in steps)
+    decide_by = end - timedelta(seconds=backout_total) if end is not None else None
+    ponr = any(runs[item_id].status is _DONE for item_id in plan.point_of_no_return)
+
+    late_items = tuple(
+        LateItem(order[i], statuses[i], elapsed, estimates[i] if elapsed is not None else None, due,
+                 t_offset)
+        for i, (elapsed, due) in sorted(late.items())
+    )
+    return Schedule(
+        now=now, window_start=t, window_end=end, t_offset=t_offset,
+        critical_path=tuple(path), critical_remaining=critical, forecast_finish=forecast,
+        margin=margin, margin_level=level, late=late_items, backout=steps,
+        backout_total=backout_total, rollback_decide_by=decide_by,
+        rollback_decide_passed=decide_by is not None and now > decide_by,
+        point_of_no_return_passed=ponr, running=tuple(running), ready=tuple(ready),
+        plan=plan, runs=MappingProxyType(dict(runs)), remaining=MappingProxyType(remaining),
+    )
