@@ -36,8 +36,30 @@ class Busy(StorageError):
 class DamagedProject(StorageError):
     """A project file that cannot be read is never overwritten; writes are refused."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str, *, project_id: str = "",
+                 salvaged: object | None = None, good_seq: int = 0) -> None:
         super().__init__(f"{path}: {reason}; the file was left untouched and writes to this "
                          "project are refused until it is repaired")
         self.path = path
+        self.reason = reason
+        self.project_id = project_id
+        # The last good state (a models.state.ProjectState of the events up to good_seq)
+        # when one could be recovered, else None. Typed loosely: errors import no models.
+        self.salvaged = salvaged
+        self.good_seq = good_seq
+
+
+class ProjectExists(StorageError):
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"a project with the id {project_id!r} already exists")
+        self.project_id = project_id
+
+
+class WriteFailed(StorageError):
+    """Saving failed (disk full, permissions): nothing was acknowledged, the files on disk
+    are as they were before."""
+
+    def __init__(self, project_id: str, reason: str) -> None:
+        super().__init__(f"project {project_id}: {reason}; nothing was changed, retry when fixed")
+        self.project_id = project_id
         self.reason = reason
