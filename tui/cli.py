@@ -1,19 +1,372 @@
-"""The ``updeck`` command line (placeholder until the CLI issue lands)."""
+"""The ``updeck`` command line: argument parsing, exit codes and the error boundary.
+
+The contract is ``shared/specs/cli.md``. This module only parses; the work is done in
+:mod:`tui.cli_commands` (imported once the arguments are known) and the text in
+:mod:`tui.cli_output`. Nothing here imports Textual: only the subcommands that open a
+screen import :mod:`tui.app`, lazily.
+
+Exit codes: 0 done, 1 refused by the rules, 2 bad usage or input, 3 gate pending or
+timeout, 130 interrupted. Errors are one line on stderr, ``updeck: error: ...``; no
+traceback reaches a user.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from tui import __version__
 
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_PENDING = 3
+EXIT_INTERRUPTED = 130
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="updeck", description="Run system upgrades through seven phases.")
+ITEM_ACTIONS = ("start", "done", "fail", "skip", "block", "reopen", "unblock")
+
+
+class CliError(Exception):
+    """A command that cannot go on: one sentence for the user and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"updeck: error: {message} (see '{self.prog} --help')\n")
+
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _globals_parent() -> _Parser:
+    """--db and --as, also accepted after the subcommand (they then win)."""
+    parent = _Parser(add_help=False)
+    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="the data folder (env UPDECK_DB)")
+    parent.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
+                        help="who is acting (env UPDECK_OPERATOR; default: the login user)")
+    return parent
+
+
+# name -> (one-line help, description, examples)
+_HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "open": ("open the dashboard on one project",
+             "Open the dashboard on one project's screen.",
+             ("updeck open crm", "updeck open crm-upgrade-3f9a1c --read-only")),
+    "demo": ("open the dashboard on a demo project",
+             "Open the dashboard on a demo project made from the built-in CRM sample, with\n"
+             "some history already in its log. The demo lives in its own data folder (or in\n"
+             "--db), so it never mixes with real projects. Without a terminal it prints the\n"
+             "demo project's status instead.",
+             ("updeck demo", "updeck demo --reset", "updeck --db /tmp/try demo")),
+    "templates": ("list the templates on the search path",
+                  "List the templates on the search path: id, version, name, source file, and\n"
+                  "whether each is shadowed by an earlier one or broken.",
+                  ("updeck templates", "updeck templates --json | jq '.[].id'")),
+    "validate": ("check template files",
+                 "Check template files. Every error is printed as FILE:LINE:COL: message.\n"
+                 "Exit 0 when every file is valid, 1 when one has errors, 2 when one cannot\n"
+                 "be read.",
+                 ("updeck validate plans/pg.yaml", "updeck validate plans/*.yaml")),
+    "import": ("turn a Markdown runbook into a template",
+               "Turn a Markdown runbook into a template: YAML on stdout or in OUT. Lines that\n"
+               "could not be used are reported on stderr.",
+               ("updeck import runbook.md", "updeck import runbook.md --id pg-upgrade -o pg.yaml")),
+    "new": ("create a project from a template",
+            "Create a project from a template id (on the search path) or a template file,\n"
+            "and print the new project's id. Times are UTC unless they carry an offset;\n"
+            "START may also be 'now' or '+2h', END a time or a duration after START.",
+            ("updeck new postgres-major-upgrade --name 'PG 16 on orders' --var cluster=orders",
+             "updeck new ./plan.yaml --name CRM --window 2026-12-05T22:00/2026-12-06T02:00",
+             "updeck new crm-upgrade --name CRM --window '2026-12-05 22:00/4h'",
+             "id=$(updeck new crm-upgrade --name CRM --window +1d)")),
+    "list": ("list the projects",
+             "List the projects: id, name, template, current phase, progress and window.",
+             ("updeck list", "updeck list --json")),
+    "status": ("show a project's progress, window and forecast",
+               "Show a project's progress per phase with its gate, the items running, blocked,\n"
+               "failed and late, the window (planned and real, T-minus or T-plus), the\n"
+               "forecast finish and its margin, the backout time, the decide-by time and\n"
+               "whether the point of no return has passed.",
+               ("updeck status crm", "updeck status crm --json | jq .forecast")),
+    "item": ("move an item: start, done, fail, skip, block, reopen",
+             "Move an item to another state. skip, fail, block and reopen need --note with\n"
+             "the reason. A move the rules refuse (dependencies not done, no reason) exits 1\n"
+             "and changes nothing; an unknown item exits 2.",
+             ("updeck item crm stop-apps start",
+              "updeck item crm stop-apps done --note 'all writers stopped'",
+              "updeck item crm train-support skip --note 'support trained last quarter'",
+              "updeck item crm backup block --note 'waiting for storage team'",
+              "updeck item crm backup unblock")),
+    "approve": ("record a go or no-go on an approval item",
+                "Record the acting operator's decision on an approval item. The operator's\n"
+                "name (--as) or --role must be one of the item's approvers. One no-go holds\n"
+                "everything that depends on the item.",
+                ("updeck --as alice approve crm go-no-go --go --role change-manager",
+                 "updeck approve crm go-no-go --no-go --note 'backup not verified'")),
+    "note": ("add a note to the status log",
+             "Add a note to the status log, optionally about one item.",
+             ("updeck note crm 'vendor call moved to 23:00'",
+              "updeck note crm 'slow, but progressing' --item run-migration")),
+    "log": ("print the status log",
+            "Print the status log: time, operator, what happened, item. With --follow keep\n"
+            "printing new entries as they arrive (like tail -f) until Ctrl-C. With --json,\n"
+            "one JSON document, or one JSON object per line when following.",
+            ("updeck log crm", "updeck log crm --since 2h", "updeck log crm --follow",
+             "updeck log crm --follow --json | jq -c 'select(.kind==\"item_failed\")'")),
+    "gate": ("show (or wait for) the state of an approval item",
+             "Show the state of an approval item and its approvals. Exit 0 for go (or done),\n"
+             "1 for no-go (or failed), 3 while still pending. With --wait, block until it is\n"
+             "decided, or until --timeout (then exit 3).",
+             ("updeck gate crm go-no-go",
+              "updeck gate crm go-no-go --wait --timeout 30m && ./cutover.sh")),
+    "window": ("open, close or plan the cutover window",
+               "Record the real start (open) or end (close) of the cutover window, or plan it\n"
+               "(set START [END]; without END the template's default duration is used).",
+               ("updeck window crm open", "updeck window crm close",
+                "updeck window crm set 2026-12-05T22:00 2026-12-06T02:00",
+                "updeck window crm set '2026-12-05 22:00' 4h")),
+    "verify": ("run an item's verify command and record the result",
+               "Show the item's verify command, ask for confirmation (or take --yes), run it\n"
+               "through the shell with a timeout, stream its output, and record its exit\n"
+               "code, the last 4 KB of output, the duration, the host and the operator in the\n"
+               "status log. Exit 0 when the command passed, 1 when it failed. Nothing is run\n"
+               "without that explicit request; without a terminal, --yes is required.",
+               ("updeck verify crm inventory", "updeck verify crm smoke-test --yes --timeout 2m")),
+    "export": ("write a report of the project",
+               "Write a report of the project for the change record: plan against actuals per\n"
+               "phase, approvals, skipped and failed items with reasons, budget, requirements\n"
+               "traceability, metrics, the window and the full status log. HTML is one\n"
+               "self-contained file; CSV is one row per item.",
+               ("updeck export crm --format md", "updeck export crm --format html -o crm.html",
+                "updeck export crm --format csv -o items.csv", "updeck export crm --format json")),
+    "check-log": ("verify that the status log is intact",
+                  "Verify the status log's hash chain. Exit 0 when intact, 1 with the first bad\n"
+                  "event named.",
+                  ("updeck check-log crm",)),
+    "locate": ("print the folders in use",
+               "Print the data folder, the config folder, the template search path (with which\n"
+               "folders exist) and the demo folder.",
+               ("updeck locate", "updeck --db /srv/updeck locate --json")),
+    "serve": ("serve the dashboard read-only in a browser",
+              "Serve the dashboard read-only in a browser through textual-serve. Listens on\n"
+              "loopback unless --allow-remote; textual-serve has no authentication.",
+              ("updeck serve", "updeck serve crm --port 8081")),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="updeck",
+        formatter_class=_FORMATTER,
+        description="Run system upgrades through seven phases (assess, requirements, plan, test,\n"
+                    "communicate, execute, monitor). With no subcommand, open the dashboard.",
+        epilog="exit codes: 0 done, 1 refused by the rules, 2 bad usage or input,\n"
+               "3 gate pending or timeout, 130 interrupted.\n\n"
+               "'updeck COMMAND --help' describes each command, with examples.",
+    )
     parser.add_argument("--version", action="version", version=f"updeck {__version__}")
-    parser.parse_args(argv)
-    return 0
+    parser.add_argument("--db", metavar="PATH", default=None,
+                        help="the data folder (env UPDECK_DB; default: the user data folder)")
+    parser.add_argument("--as", dest="as_name", metavar="NAME", default=None,
+                        help="who is acting (env UPDECK_OPERATOR; default: the login user)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the dashboard without changing anything")
+    parent = _globals_parent()
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        short, description, examples = _HELP[name]
+        return subs.add_parser(name, help=short, description=description,
+                               epilog=_examples(*examples), formatter_class=_FORMATTER,
+                               parents=[parent])
+
+    def project(p: argparse.ArgumentParser) -> None:
+        p.add_argument("project", metavar="PROJECT",
+                       help="project id, or a prefix of its id or name matching one project")
+
+    def json_flag(p: argparse.ArgumentParser, what: str = "one JSON document") -> None:
+        p.add_argument("--json", action="store_true", help=f"print {what}")
+
+    p = add("open")
+    project(p)
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                   help="look, do not touch")
+
+    p = add("demo")
+    p.add_argument("--reset", action="store_true", help="throw the demo project away and make it anew")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                   help="look, do not touch")
+
+    p = add("templates")
+    json_flag(p)
+
+    p = add("validate")
+    p.add_argument("files", metavar="FILE", nargs="+", help="template files to check")
+
+    p = add("import")
+    p.add_argument("file", metavar="FILE", help="the Markdown runbook")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the YAML here instead of stdout")
+    p.add_argument("--id", dest="template_id", metavar="ID", help="the new template's id")
+
+    p = add("new")
+    p.add_argument("template", metavar="TEMPLATE", help="template id on the search path, or a file")
+    p.add_argument("--name", required=True, help="the project's name")
+    p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                   help="a template variable (repeat for several)")
+    p.add_argument("--window", metavar="START[/END]",
+                   help="the planned cutover window, e.g. 2026-12-05T22:00/2026-12-06T02:00")
+
+    p = add("list")
+    json_flag(p)
+
+    p = add("status")
+    project(p)
+    json_flag(p)
+
+    p = add("item")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("action", metavar="ACTION", choices=ITEM_ACTIONS,
+                   help="one of: " + ", ".join(ITEM_ACTIONS))
+    p.add_argument("--note", default="", metavar="TEXT",
+                   help="why (required for skip, fail, block, reopen)")
+
+    p = add("approve")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="approval item id")
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--go", dest="go", action="store_true", default=None, help="say go")
+    decision.add_argument("--no-go", dest="go", action="store_false", help="say no-go")
+    p.add_argument("--note", default="", metavar="TEXT", help="a note with the decision")
+    p.add_argument("--role", metavar="ROLE",
+                   help="the approver (role or person) decided for; default: the operator's name")
+
+    p = add("note")
+    project(p)
+    p.add_argument("text", metavar="TEXT", help="the note")
+    p.add_argument("--item", metavar="ITEM", help="the item the note is about")
+
+    p = add("log")
+    project(p)
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries")
+    json_flag(p, "JSON (one object per line with --follow)")
+    p.add_argument("--since", metavar="TIME",
+                   help="only entries from TIME on (ISO time, or a duration ago such as 2h)")
+
+    p = add("gate")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="approval item id")
+    p.add_argument("--wait", action="store_true", help="block until it is decided")
+    p.add_argument("--timeout", metavar="DURATION", help="with --wait: give up after this long (exit 3)")
+    json_flag(p)
+
+    p = add("window")
+    project(p)
+    p.add_argument("action", metavar="open|close|set", choices=("open", "close", "set"),
+                   help="open or close the real window, or set the planned one")
+    p.add_argument("start", metavar="START", nargs="?", help="with set: the planned start")
+    p.add_argument("end", metavar="END", nargs="?", help="with set: the planned end, or a duration")
+
+    p = add("verify")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("--yes", "-y", action="store_true", help="run without asking")
+    p.add_argument("--timeout", metavar="DURATION", default="5m",
+                   help="kill the command after this long (default 5m)")
+
+    p = add("export")
+    project(p)
+    p.add_argument("--format", required=True, choices=("md", "html", "json", "csv"),
+                   help="md, html, json or csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+
+    p = add("check-log")
+    project(p)
+
+    p = add("locate")
+    json_flag(p)
+
+    p = add("serve")
+    p.add_argument("project", metavar="PROJECT", nargs="?", help="open on this project")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="listen on a non-loopback address (no authentication!)")
+    return parser
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _handler(name: str | None) -> Callable[[argparse.Namespace], int]:
+    from tui import cli_commands  # after parsing, so --help and --version stay fast
+
+    return cli_commands.HANDLERS[name or ""]
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so the final flush cannot fail."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _error(message: str) -> None:
+    text = " ".join(str(message).split()) or "unexpected error"
+    with contextlib.suppress(OSError, ValueError):
+        print(f"updeck: error: {text}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(args_list)
+        return _handler(args.command)(args)
+    except CliError as exc:
+        _error(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
+    except SystemExit:
+        raise
+    except Exception as exc:  # the boundary: nothing reaches the user as a traceback
+        return _unexpected(exc)
+
+
+def _unexpected(exc: BaseException) -> int:
+    try:
+        from tui.cli_commands import describe_exception
+
+        message, code = describe_exception(exc)
+    except Exception:  # even the describer failed: say what we know
+        message, code = f"{type(exc).__name__}: {exc}", EXIT_USAGE
+    _error(message)
+    if os.environ.get("UPDECK_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m tui.cli``
+    # Run the imported module's main, so that tui.cli_commands and this entry point
+    # share one CliError class (not a second copy living in __main__).
+    from tui.cli import main as _main
+
+    sys.exit(_main())
