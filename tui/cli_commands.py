@@ -248,8 +248,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.template_id:
         kwargs["template_id"] = args.template_id
     result = import_markdown(text, **kwargs)
-    for skipped in getattr(result, "skipped", ()) or ():
-        warn(f"skipped: {_skipped_text(args.file, skipped)}")
+    skipped = list(getattr(result, "skipped", ()) or ())
+    for entry in skipped:
+        warn(f"skipped: {_skipped_text(args.file, entry)}")
+    count = getattr(result, "items_count", None)
+    if count is not None:
+        warn(f"imported {count} items" + (f"; {len(skipped)} things skipped (above)" if skipped else ""))
     yaml_text = result.yaml_text
     if args.output:
         _write_file(args.output, yaml_text)
