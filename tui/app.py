@@ -1,0 +1,364 @@
+"""The updeck dashboard: the Textual app, its workers and :func:`run_dashboard`.
+
+All disk work and command runs happen in thread workers started on the app; they post
+typed messages (tui.messages) that handlers here apply on the UI thread. One handler
+turns any worker failure into a clear notification, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.worker import Worker, WorkerState
+
+from models.commands import Command, RecordVerification, Refusal
+from models.events import Event, Operator, utc_now
+from storage.errors import StorageError
+from storage.identity import current_operator
+from tui.commands import UpdeckCommands
+from tui.keys import APP_BINDINGS
+from tui.live import LiveProject, Poller
+from tui.messages import (
+    CommandRefused,
+    ProjectChanged,
+    ProjectFailed,
+    ProjectLoaded,
+    ProjectsListed,
+    StorageTrouble,
+    VerificationFinished,
+)
+
+VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
+OUTPUT_TAIL = 4000
+
+
+class UpdeckApp(App[int]):
+    """The dashboard. ``now`` is injectable so snapshots and tests are stable."""
+
+    CSS_PATH = Path(__file__).parent / "updeck.tcss"
+    TITLE = "updeck"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {UpdeckCommands}
+    AUTO_FOCUS = None
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(self, repo: Any, *, project_id: str | None = None, read_only: bool = False,
+                 operator: Operator | str | None = None,
+                 now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
+                 watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT) -> None:
+        super().__init__()
+        self.animation_level = "none"
+        self.repo = repo
+        self.start_project = project_id
+        self.read_only = read_only
+        if operator is None or isinstance(operator, str):
+            operator = current_operator(operator)
+        self.operator: Operator = operator
+        self.now: Callable[[], datetime] = now or utc_now
+        self.live: dict[str, LiveProject] = {}
+        self.poller = Poller(self, poll_interval)
+        self.watch_terminal = watch_terminal
+        self.verify_timeout = verify_timeout
+        self.own_seqs: dict[str, set[int]] = {}
+        self.projects: list[Any] = []
+        self.damaged: list[Any] = []
+        self._exiting = False
+        self._ppid = os.getppid()
+
+    # --- life cycle ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tui.screens.home import HomeScreen
+        from tui.screens.project import ProjectScreen
+
+        self.push_screen(HomeScreen())
+        if self.start_project:
+            self.push_screen(ProjectScreen(self.start_project))
+        self.poller.start()
+        if self.watch_terminal:
+            self.set_interval(2.0, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        """Exit when the terminal has gone away (dropped SSH session): no spinning."""
+        try:
+            alive = sys.stdin is not None and sys.stdin.isatty() and os.getppid() == self._ppid
+        except (ValueError, OSError):
+            alive = False
+        if not alive:
+            self.exit(return_code=0)
+
+    def exit(self, result: int | None = None, return_code: int = 0,
+             message: Any = None) -> None:
+        self._exiting = True
+        self.poller.stop()
+        super().exit(result, return_code, message)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Once we are leaving, late errors (a worker finishing into a closed app, a
+        # timer firing) must not print a traceback over the user's shell.
+        if self._exiting:
+            self.log.error(f"after exit: {error!r}")
+            return
+        super()._handle_exception(error)
+
+    def action_quit_app(self) -> None:
+        self.exit(return_code=0)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # --- what the poller looks at ------------------------------------------------------
+
+    @property
+    def modal_open(self) -> bool:
+        return isinstance(self.screen, ModalScreen)
+
+    def watched_project(self) -> str | None:
+        """The project of the top-most project-showing screen, if it is loaded."""
+        for screen in reversed(self.screen_stack):
+            project_id = getattr(screen, "project_id", None)
+            if project_id:
+                return project_id if project_id in self.live else None
+        return None
+
+    def home_visible(self) -> bool:
+        from tui.screens.home import HomeScreen
+
+        return isinstance(self.screen, HomeScreen)
+
+    # --- workers -----------------------------------------------------------------------
+
+    def background(self, job: Callable[[], Message | None], *, group: str = "io",
+                   name: str = "", target: Any = None) -> Worker[None]:
+        """Run ``job`` in a thread; post the message it returns to ``target`` (the app by
+        default). A storage error becomes a StorageTrouble message; anything else ends
+        the worker in ERROR, which :meth:`on_worker_state_changed` reports."""
+
+        def run() -> None:
+            try:
+                message = job()
+            except StorageError as exc:
+                message = StorageTrouble(_sentence(exc))
+            target_ = target or self
+            if message is not None:
+                target_.post_message(message)
+
+        return self.run_worker(run, thread=True, group=group, name=name or group,
+                               exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name == "poll":
+            self.poller.finished(worker, event.state)
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            what = worker.name or "background work"
+            text = _sentence(error) if error is not None else "unknown error"
+            self.log.error(f"worker {what} failed: {error!r}")
+            if isinstance(error, StorageError):
+                self.notify(text, title="Storage", severity="error", timeout=10)
+            else:
+                self.notify(f"{what} failed: {text}", title="Error", severity="error",
+                            timeout=10)
+
+    def load_project(self, project_id: str) -> None:
+        repo = self.repo
+
+        def job() -> Message:
+            try:
+                stamp = repo.stamp(project_id)
+                state = repo.load(project_id)
+                events = repo.events(project_id, 0)
+            except StorageError as exc:
+                return ProjectFailed(project_id, _sentence(exc))
+            message = ProjectLoaded(project_id, state, events)
+            message.stamp = stamp  # type: ignore[attr-defined]
+            return message
+
+        self.background(job, group="load", name="load project")
+
+    def submit(self, project_id: str, command: Command) -> None:
+        """Persist a command in a worker; the screen changes when it is on disk."""
+        if self.read_only:
+            self.notify("read-only: nothing can be changed here", severity="warning")
+            return
+        known = self.live.get(project_id)
+        seq = known.seq if known else 0
+        repo = self.repo
+
+        def job() -> Message:
+            result = repo.submit(project_id, command)
+            if isinstance(result, Refusal):
+                return CommandRefused(result.reason)
+            state, events = repo.changes_since(project_id, seq)
+            message = ProjectChanged(project_id, state, events, own=True)
+            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
+            return message
+
+        self.background(job, group="write", name="save")
+
+    def stamp_command(self, **fields: Any) -> dict[str, Any]:
+        return {"by": self.operator, "at": self.now(), **fields}
+
+    def run_verification(self, project_id: str, item_id: str, command: str) -> None:
+        timeout = self.verify_timeout
+        host = socket.gethostname()
+        operator = self.operator
+        now = self.now
+        repo = self.repo
+        self.notify(f"running the verification of {item_id}…", title="Verify", timeout=4)
+
+        def job() -> Message:
+            started = time.monotonic()
+            try:
+                done = subprocess.run(command, shell=True, capture_output=True, text=True,
+                                      timeout=timeout, stdin=subprocess.DEVNULL,
+                                      errors="replace", start_new_session=True)
+                code, output = done.returncode, (done.stdout or "") + (done.stderr or "")
+            except subprocess.TimeoutExpired as exc:
+                out = exc.stdout or ""
+                if isinstance(out, bytes):
+                    out = out.decode(errors="replace")
+                code, output = 124, f"{out}\n(timed out after {timeout:.0f}s)"
+            except OSError as exc:
+                code, output = 127, f"could not run: {exc}"
+            duration = time.monotonic() - started
+            tail = output[-OUTPUT_TAIL:]
+            record = RecordVerification(item=item_id, command=command, exit_code=code,
+                                        output_tail=tail, duration=duration, host=host,
+                                        by=operator, at=now())
+            result = repo.submit(project_id, record)
+            if isinstance(result, Refusal):
+                return CommandRefused(result.reason)
+            self.post_message(VerificationFinished(item_id, code, tail, duration))
+            state, events = repo.changes_since(project_id, 0 if project_id not in self.live
+                                               else self.live[project_id].seq)
+            message = ProjectChanged(project_id, state, events, own=True)
+            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
+            return message
+
+        self.background(job, group="verify", name="verification")
+
+    # --- applying what workers found ----------------------------------------------------
+
+    def on_project_loaded(self, message: ProjectLoaded) -> None:
+        live = LiveProject(message.project_id, message.state, message.events)
+        live.stamp = getattr(message, "stamp", None)
+        self.live[message.project_id] = live
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+
+    def on_project_changed(self, message: ProjectChanged) -> None:
+        live = self.live.get(message.project_id)
+        if live is None:
+            return
+        stamp = getattr(message, "stamp", None)
+        if stamp is not None:
+            live.stamp = stamp
+        own = self.own_seqs.setdefault(message.project_id, set())
+        own.update(getattr(message, "written", ()))
+        fresh = live.merge(message.state, message.events)
+        if not fresh:
+            return
+        others = [e for e in fresh if e.seq not in own]
+        if others:
+            self._announce(others)
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, fresh)  # type: ignore[attr-defined]
+
+    def _announce(self, events: list[Event]) -> None:
+        from tui.format import describe, plain
+
+        by: dict[str, list[Event]] = {}
+        for event in events:
+            by.setdefault(event.by.user, []).append(event)
+        for user, theirs in list(by.items())[:3]:
+            if len(theirs) == 1:
+                text = plain(describe(theirs[0]))
+            else:
+                text = f"{len(theirs)} changes, last: {plain(describe(theirs[-1]))}"
+            self.notify(text[:160], title=f"{plain(user)}", timeout=5, markup=False)
+
+    def on_project_failed(self, message: ProjectFailed) -> None:
+        live = self.live.get(message.project_id)
+        if live is not None:
+            live.error = message.error
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_failed(message.error)  # type: ignore[attr-defined]
+
+    def on_projects_listed(self, message: ProjectsListed) -> None:
+        self.projects, self.damaged = message.projects, message.damaged
+        from tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.show_projects(message.projects, message.damaged)
+
+    def on_command_refused(self, message: CommandRefused) -> None:
+        self.notify(message.reason, title="Refused (nothing changed)", severity="error",
+                    timeout=8, markup=False)
+
+    def on_storage_trouble(self, message: StorageTrouble) -> None:
+        self.notify(message.text, title="Not saved", severity="error", timeout=10, markup=False)
+
+    def on_verification_finished(self, message: VerificationFinished) -> None:
+        if message.exit_code == 0:
+            self.notify(f"{message.item}: verification passed ({message.duration:.1f}s)",
+                        title="Verify", markup=False)
+        else:
+            self.notify(f"{message.item}: verification FAILED, exit {message.exit_code}",
+                        title="Verify", severity="error", timeout=10, markup=False)
+
+
+def _sentence(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def run_dashboard(repo: Any, *, project_id: str | None = None, read_only: bool = False,
+                  operator: Operator | str | None = None) -> int:
+    """Run the dashboard in this terminal until the user quits; the exit code."""
+    app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,
+                    watch_terminal=True)
+    previous = None
+    if hasattr(signal, "SIGHUP"):
+        def hangup(signum: int, frame: Any) -> None:
+            loop = getattr(app, "_loop", None)
+            if loop is not None:
+                loop.call_soon_threadsafe(app.exit)
+            else:
+                raise SystemExit(0)
+
+        try:
+            previous = signal.signal(signal.SIGHUP, hangup)
+        except ValueError:  # not the main thread
+            previous = None
+    try:
+        app.run()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGHUP, previous)
+    return app.return_code or 0
+
+
+__all__ = ["UpdeckApp", "run_dashboard"]

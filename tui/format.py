@@ -1,0 +1,153 @@
+"""Small text helpers shared by the widgets: times, event sentences, state labels.
+
+Everything returned here is plain ``str`` or ``rich.text.Text`` built from plain
+strings; text from templates and logs is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from models.durations import format_duration
+from models.events import Event, EventKind
+from models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
+
+STATUS_STYLE: dict[ItemStatus, str] = {
+    ItemStatus.TODO: "",
+    ItemStatus.IN_PROGRESS: "bold $warning",
+    ItemStatus.DONE: "$success",
+    ItemStatus.FAILED: "bold $error",
+    ItemStatus.SKIPPED: "dim",
+    ItemStatus.BLOCKED: "bold $error",
+}
+# Rich styles (for Text), the CSS-variable-free equivalent of the above.
+RICH_STATUS_STYLE: dict[ItemStatus, str] = {
+    ItemStatus.TODO: "",
+    ItemStatus.IN_PROGRESS: "bold yellow",
+    ItemStatus.DONE: "green",
+    ItemStatus.FAILED: "bold red",
+    ItemStatus.SKIPPED: "dim",
+    ItemStatus.BLOCKED: "bold magenta",
+}
+LEVEL_STYLE = {"ok": "bold green", "amber": "bold yellow", "red": "bold red", "none": "dim"}
+LEVEL_WORD = {"ok": "on time", "amber": "tight", "red": "late", "none": "no forecast"}
+
+SHORT_PHASE = {
+    "assess": "Assess", "requirements": "Reqs", "plan": "Plan", "test": "Test",
+    "communicate": "Comms", "execute": "Execute", "monitor": "Monitor",
+}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """One safe line: newlines shown as ⏎, other control characters (escapes) dropped."""
+    value = str(text).replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
+    return _CONTROL.sub("", value)
+
+
+def status_label(status: ItemStatus) -> str:
+    return f"{STATUS_SYMBOL[status]} {STATUS_WORD[status]}"
+
+
+def hhmm(moment: datetime | None, *, seconds: bool = False) -> str:
+    if moment is None:
+        return "--:--"
+    local = moment.astimezone(UTC)
+    return local.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def day_hhmm(moment: datetime | None) -> str:
+    if moment is None:
+        return "not planned"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def t_offset(now: datetime, start: datetime | None) -> str:
+    """``T-2h15m`` before the window, ``T+40m`` inside it, ``-`` without a window."""
+    if start is None:
+        return "T unset"
+    delta = (now - start).total_seconds()
+    if abs(delta) < 60:
+        return "T" + ("-" if delta < 0 else "+") + f"{int(abs(delta))}s"
+    return ("T-" if delta < 0 else "T+") + format_duration(abs(delta))
+
+
+def dur(seconds: float | int | None) -> str:
+    return format_duration(seconds, empty="-")
+
+
+_MOVE_WORD = {
+    EventKind.ITEM_STARTED: "started",
+    EventKind.ITEM_DONE: "done",
+    EventKind.ITEM_FAILED: "FAILED",
+    EventKind.ITEM_SKIPPED: "skipped",
+    EventKind.ITEM_BLOCKED: "BLOCKED",
+    EventKind.ITEM_UNBLOCKED: "unblocked",
+    EventKind.ITEM_REOPENED: "reopened",
+}
+
+
+def describe(event: Event) -> str:
+    """One line, plain text, saying what an event did."""
+    p = event.payload
+    kind = event.kind
+    item = event.item or ""
+    if kind in _MOVE_WORD:
+        reason = str(p.get("reason", ""))
+        return f"{item} {_MOVE_WORD[kind]}" + (f": {reason}" if reason else "")
+    if kind is EventKind.APPROVAL_DECIDED:
+        word = "GO" if p.get("go") else "NO-GO"
+        note = str(p.get("note", ""))
+        return f"{item}: {word} for {p.get('approver', '?')}" + (f": {note}" if note else "")
+    if kind is EventKind.NOTE:
+        return (f"note on {item}: " if item else "note: ") + str(p.get("text", ""))
+    if kind is EventKind.VERIFICATION_RECORDED:
+        code = p.get("exit_code")
+        verdict = "passed" if code == 0 else f"FAILED (exit {code})"
+        return f"{item} verification {verdict} in {p.get('duration', 0)}s on {p.get('host', '?')}"
+    if kind is EventKind.WINDOW_PLANNED:
+        window = p.get("window") or {}
+        return f"window planned {window.get('start') or '?'} to {window.get('end') or '?'}"
+    if kind is EventKind.WINDOW_OPENED:
+        return "cutover window OPENED"
+    if kind is EventKind.WINDOW_CLOSED:
+        return "cutover window closed"
+    if kind is EventKind.ROLLBACK_STARTED:
+        return f"ROLLBACK started: {p.get('reason', '')} ({p.get('summary', '')})"
+    if kind is EventKind.METRIC_RECORDED:
+        return f"{item} reading {p.get('value', '')}" + (f": {p['note']}" if p.get("note") else "")
+    if kind is EventKind.COST_RECORDED:
+        return f"{item} cost {p.get('amount', '')}" + (f": {p['note']}" if p.get("note") else "")
+    if kind is EventKind.PROJECT_CREATED:
+        project = p.get("project") or {}
+        return f"project created from {project.get('template_id', '?')}"
+    return f"{kind} {item}".strip()
+
+
+EVENT_STYLE: dict[EventKind, str] = {
+    EventKind.ITEM_DONE: "green",
+    EventKind.ITEM_FAILED: "bold red",
+    EventKind.ITEM_BLOCKED: "bold magenta",
+    EventKind.ROLLBACK_STARTED: "bold red",
+    EventKind.WINDOW_OPENED: "bold",
+    EventKind.ITEM_STARTED: "yellow",
+}
+
+
+def event_line(event: Event) -> Text:
+    """``14:02:11 alice  stop-apps done`` as a Text (no markup parsing)."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(hhmm(event.at, seconds=True), style="dim")
+    line.append(" ")
+    line.append(f"{plain(event.by.user)[:10]:<10}", style="bold")
+    line.append(" ")
+    style = EVENT_STYLE.get(event.kind, "")
+    if event.kind is EventKind.APPROVAL_DECIDED:
+        style = "green" if event.payload.get("go") else "bold red"
+    line.append(plain(describe(event)), style=style)
+    return line

@@ -1,0 +1,79 @@
+"""The key catalogue: every binding with an id (remappable with ``App.set_keymap``), and
+the words the help screen uses. Keys are a contract (see the issue): change with care."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+APP_BINDINGS = [
+    Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Keys and marks"),
+    Binding("ctrl+c", "quit_app", "Quit", show=False, priority=True, id="app.quit-now"),
+]
+
+HOME_BINDINGS = [
+    Binding("enter", "open_project", "Open", id="home.open"),
+    Binding("n", "new_project", "New project", id="home.new"),
+    Binding("j,down", "cursor_down", "Down", show=False, id="home.down"),
+    Binding("k,up", "cursor_up", "Up", show=False, id="home.up"),
+    Binding("R", "reload", "Reload", show=False, id="home.reload"),
+    Binding("q", "quit_app", "Quit", id="home.quit"),
+]
+
+PROJECT_BINDINGS = [
+    *[Binding(str(n), f"phase({n})", f"Phase {n}", show=False, id=f"project.phase{n}")
+      for n in range(1, 8)],
+    Binding("enter", "detail", "Detail", show=False, id="project.detail"),
+    Binding("s", "move('start')", "Start", id="project.start"),
+    Binding("d", "move('done')", "Done", id="project.done"),
+    Binding("f", "move('fail')", "Fail", show=False, id="project.fail"),
+    Binding("x", "move('skip')", "Skip", show=False, id="project.skip"),
+    Binding("b", "move('block')", "Block", show=False, id="project.block"),
+    Binding("u", "move('unblock')", "Unblock", show=False, id="project.unblock"),
+    Binding("r", "move('reopen')", "Reopen", show=False, id="project.reopen"),
+    Binding("a", "approve", "Approve", id="project.approve"),
+    Binding("n", "note", "Note", id="project.note"),
+    Binding("v", "verify", "Verify", show=False, id="project.verify"),
+    Binding("slash", "filter", "Filter", id="project.filter"),
+    Binding("l", "focus_log", "Log", show=False, id="project.log"),
+    Binding("p", "toggle_panel", "Panel", show=False, id="project.panel"),
+    Binding("c", "cutover", "Cutover", id="project.cutover"),
+    Binding("tab", "focus_next", "Next pane", show=False),
+    Binding("escape", "back", "Back", show=False, id="project.back"),
+    Binding("q", "leave", "Back", show=False, id="project.quit"),
+]
+
+CUTOVER_BINDINGS = [
+    Binding("d", "finish", "Finish running", id="cutover.done"),
+    Binding("s", "start_next", "Start next", id="cutover.start"),
+    Binding("j,down", "cursor_down", "Next running", show=False, id="cutover.down"),
+    Binding("k,up", "cursor_up", "Prev running", show=False, id="cutover.up"),
+    Binding("n", "note", "Note", id="cutover.note"),
+    Binding("escape,c,q", "back", "Back", id="cutover.back"),
+]
+
+# What each action does, in words, for the help screen and the command palette.
+ACTION_HELP: dict[str, str] = {
+    "help": "show this help (keys, states and marks)",
+    "quit_app": "quit updeck",
+    "open_project": "open the selected project",
+    "new_project": "create a project from a template",
+    "reload": "read the project list again",
+    "detail": "show the selected item's full detail",
+    "move('start')": "start the selected item (its dependencies must be done or skipped)",
+    "move('done')": "mark the selected item done",
+    "move('fail')": "mark the selected item failed (asks why)",
+    "move('skip')": "skip the selected item (asks why)",
+    "move('block')": "block the selected item (asks why)",
+    "move('unblock')": "unblock the selected item",
+    "move('reopen')": "reopen the selected item (asks why)",
+    "approve": "record a go or no-go on the selected approval",
+    "note": "add a note to the status log",
+    "verify": "run the selected item's verify command and record the result",
+    "filter": "filter the checklist: words, owner:NAME, state:todo, kind:check, late, ready",
+    "focus_log": "move to the status log (t: kind filter, o: operator filter, End: follow)",
+    "toggle_panel": "show or hide the phase panel",
+    "cutover": "open the cutover view",
+    "back": "close this screen / go back",
+    "finish": "mark the running item done",
+    "start_next": "start the next ready item",
+}

@@ -1,0 +1,242 @@
+"""The cutover view (``c``): the big clock, what is running and for how long against its
+estimate, what is next and ready, the go/no-go state, the backout time. ``d`` finishes
+the running item; with several running, j/k choose which."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Digits, Footer, Static
+
+from models.commands import AddNote, ItemAction, MoveItem
+from models.events import Event
+from models.state import ItemStatus
+from tui.format import LEVEL_STYLE, LEVEL_WORD, dur, hhmm, plain, t_offset
+from tui.keys import CUTOVER_BINDINGS
+from tui.live import LiveProject
+from tui.view import ProjectView, project_view
+
+CHANGING = {"finish", "start_next", "note"}
+
+
+def big_offset(now: datetime, start: datetime | None) -> str:
+    """``T-02:15:00`` style for the Digits widget."""
+    if start is None:
+        return "--:--"
+    delta = int((now - start).total_seconds())
+    sign = "-" if delta < 0 else "+"
+    delta = abs(delta)
+    hours, rest = divmod(delta, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"T{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+class CutoverScreen(Screen[None]):
+    BINDINGS = CUTOVER_BINDINGS
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__()
+        self.project_id = project_id
+        self.live: LiveProject | None = None
+        self.view: ProjectView | None = None
+        self.cursor = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="cut-top"):
+            yield Digits("--:--", id="cut-clock")
+            yield Static("", id="cut-window", markup=False)
+        with Vertical(id="cut-body"):
+            yield Static("", id="cut-running", markup=False)
+            yield Static("", id="cut-next", markup=False)
+            yield Static("", id="cut-gates", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cut-running").border_title = "Running now"
+        self.query_one("#cut-next").border_title = "Next (ready)"
+        self.query_one("#cut-gates").border_title = "Go/no-go and backout"
+        self.set_interval(1.0, self.tick)
+        live = self.app.live.get(self.project_id)  # type: ignore[attr-defined]
+        if live is not None:
+            self.project_updated(live, [], first=True)
+        else:
+            self.app.load_project(self.project_id)  # type: ignore[attr-defined]
+
+    def project_updated(self, live: LiveProject, fresh: list[Event], first: bool = False) -> None:
+        self.live = live
+        self.redraw()
+
+    def project_failed(self, error: str) -> None:
+        self.query_one("#cut-window", Static).update(Text("NOT CURRENT: " + error,
+                                                          style="bold red"))
+
+    def tick(self) -> None:
+        if self.live is not None and self.app.screen is self:
+            self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHANGING and self.app.read_only:  # type: ignore[attr-defined]
+            return False
+        return True
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        assert self.live is not None
+        now = self.app.now()  # type: ignore[attr-defined]
+        self.view = view = project_view(self.live.state, now)
+        state, sched = view.state, view.schedule
+        self.cursor = min(self.cursor, max(len(sched.running) - 1, 0))
+        self.query_one("#cut-clock", Digits).update(big_offset(now, sched.window_start))
+
+        top = Text()
+        top.append(plain(state.project.name) + "\n", style="bold")
+        top.append(f"now {hhmm(now, seconds=True)} UTC\n")
+        if sched.window_start is not None:
+            top.append(f"window {hhmm(sched.window_start)}→{hhmm(sched.window_end)}")
+            if state.opened_at and not state.closed_at:
+                top.append(" OPEN", style="bold green")
+            top.append("\n")
+        else:
+            top.append("window not planned\n", style="dim")
+        level = sched.margin_level
+        top.append(f"forecast {hhmm(sched.forecast_finish)} ")
+        if sched.margin is not None:
+            top.append(f"margin {'+' if sched.margin >= 0 else '-'}{dur(abs(sched.margin))} ")
+        top.append(LEVEL_WORD[level].upper(), style=LEVEL_STYLE[level])
+        if state.rollback is not None:
+            top.append("\nROLLBACK IN PROGRESS", style="bold red reverse")
+        if self.app.read_only:  # type: ignore[attr-defined]
+            top.append("\n[read-only]", style="bold yellow")
+        self.query_one("#cut-window", Static).update(top)
+
+        running = Text()
+        if not sched.running:
+            running.append("nothing is running", style="dim")
+        for i, item_id in enumerate(sched.running):
+            spec, run = state.specs[item_id], state.items[item_id]
+            elapsed = (now - run.started_at).total_seconds() if run.started_at else 0.0
+            mark = "▸ " if i == self.cursor else "  "
+            running.append(mark, style="bold")
+            running.append(f"▶ {item_id} ", style="bold yellow")
+            running.append(plain(spec.title))
+            running.append(f"\n    running {dur(elapsed)}")
+            if spec.estimate:
+                over = elapsed - spec.estimate
+                running.append(f" of {dur(spec.estimate)}")
+                if over > 0:
+                    running.append(f"  OVER by {dur(over)}", style="bold red")
+                else:
+                    running.append(f"  {dur(-over)} left", style="green")
+            if spec.owner:
+                running.append(f"  · {plain(spec.owner)}", style="cyan")
+            running.append("\n")
+        self.query_one("#cut-running", Static).update(running)
+
+        nxt = Text()
+        ready = [i for i in sched.ready if state.specs[i].phase == "execute"] or list(sched.ready)
+        if not ready:
+            nxt.append("nothing is ready", style="dim")
+        for item_id in ready[:6]:
+            spec = state.specs[item_id]
+            nxt.append("○ ", style="bold")
+            nxt.append(f"{item_id} ", style="bold")
+            nxt.append(plain(spec.title))
+            if spec.estimate:
+                nxt.append(f"  ~{dur(spec.estimate)}", style="dim")
+            if spec.is_approval:
+                nxt.append("  (approval: a)", style="dim")
+            nxt.append("\n")
+        if len(ready) > 6:
+            nxt.append(f"… and {len(ready) - 6} more", style="dim")
+        self.query_one("#cut-next", Static).update(nxt)
+
+        gates = Text()
+        approvals = [s for s in state.specs.values() if s.is_approval and s.phase == "execute"]
+        approvals = approvals or [s for s in state.specs.values() if s.is_approval]
+        if not approvals:
+            gates.append("no go/no-go items\n", style="dim")
+        for spec in approvals[:4]:
+            run = state.items[spec.id]
+            if run.status is ItemStatus.DONE:
+                gates.append("✔ GO     ", style="bold green")
+            elif run.status is ItemStatus.FAILED:
+                gates.append("✘ NO-GO  ", style="bold red")
+            else:
+                gates.append("◌ PENDING", style="bold yellow")
+            gates.append(f" {spec.id}")
+            said = {d.approver: d for d in run.decisions}
+            parts = []
+            for approver in spec.approvers:
+                d = said.get(approver)
+                parts.append(f"{approver}:" + ("-" if d is None else ("go" if d.go else "NO")))
+            gates.append("  " + " ".join(parts) + "\n", style="dim")
+        gates.append(f"backout {dur(sched.backout_total) if sched.backout else 'none'}")
+        gates.append(f" ({len(sched.backout)} steps)")
+        if sched.rollback_decide_by is not None:
+            gates.append("  decide by ")
+            gates.append(hhmm(sched.rollback_decide_by),
+                         style="bold red" if sched.rollback_decide_passed else "bold")
+            if sched.rollback_decide_passed:
+                gates.append(" PASSED", style="bold red")
+        gates.append("\n")
+        if sched.point_of_no_return_passed:
+            gates.append("point of no return PASSED: fix forward", style="bold red")
+        else:
+            gates.append("point of no return not passed: rollback possible")
+        self.query_one("#cut-gates", Static).update(gates)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+        self.redraw()
+
+    def action_cursor_up(self) -> None:
+        self.cursor = max(0, self.cursor - 1)
+        self.redraw()
+
+    def action_finish(self) -> None:
+        if self.view is None:
+            return
+        running = self.view.schedule.running
+        if not running:
+            self.notify("nothing is running; s starts the next ready item", severity="warning")
+            return
+        item = running[min(self.cursor, len(running) - 1)]
+        app: Any = self.app
+        app.submit(self.project_id, MoveItem(item=item, action=ItemAction.DONE,
+                                             **app.stamp_command()))
+
+    def action_start_next(self) -> None:
+        if self.view is None:
+            return
+        state, sched = self.view.state, self.view.schedule
+        ready = [i for i in sched.ready if state.specs[i].phase == "execute"
+                 and not state.specs[i].is_approval]
+        if not ready:
+            self.notify("nothing in the execute phase is ready to start", severity="warning")
+            return
+        app: Any = self.app
+        app.submit(self.project_id, MoveItem(item=ready[0], action=ItemAction.START,
+                                             **app.stamp_command()))
+
+    def action_note(self) -> None:
+        from tui.screens.note import NoteDialog, NoteResult
+
+        app: Any = self.app
+
+        def done(result: NoteResult | None) -> None:
+            if result is not None:
+                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
+                                                    **app.stamp_command()))
+
+        app.push_screen(NoteDialog(None), done)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,96 @@
+"""The header clock: the window, T-minus/T-plus now, the forecast finish and its margin
+(colour AND a word), the backout time, the latest moment to decide on rollback, and
+whether the point of no return is behind us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widget import Widget
+
+from models.schedule import Schedule
+from models.state import ProjectState
+from tui.format import LEVEL_STYLE, LEVEL_WORD, day_hhmm, dur, hhmm, plain, t_offset
+
+
+class HeaderClock(Widget):
+    """Two lines; rebuilt on every state change and every clock tick (cheap)."""
+
+    DEFAULT_CSS = """
+    HeaderClock { height: 2; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state: ProjectState | None = None
+        self.schedule: Schedule | None = None
+        self.now: datetime | None = None
+        self.read_only = False
+        self.stale = ""
+
+    def show(self, state: ProjectState, schedule: Schedule, now: datetime) -> None:
+        self.state, self.schedule, self.now = state, schedule, now
+        self.refresh()
+
+    def render(self) -> Text:
+        state, sched, now = self.state, self.schedule, self.now
+        if state is None or sched is None or now is None:
+            return Text("loading…", style="dim")
+        wide = self.size.width >= 110
+        top = Text(no_wrap=True, overflow="ellipsis")
+        top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
+        top.append(f" {hhmm(now, seconds=True)} UTC  ", style="bold")
+        top.append(plain(state.project.name), style="bold")
+        if self.read_only:
+            top.append("  [read-only]", style="bold yellow")
+        if state.rollback is not None:
+            top.append("  ROLLBACK IN PROGRESS", style="bold red reverse")
+        if self.stale:
+            top.append(f"  {self.stale}", style="bold red")
+        top.append("  window ")
+        if sched.window_start is None:
+            top.append("not planned", style="dim")
+        else:
+            sep = "→"
+            end = sched.window_end
+            top.append(f"{day_hhmm(sched.window_start)}{sep}"
+                       f"{hhmm(end) if end is not None else '?'}")
+            if state.closed_at is not None:
+                top.append(" closed", style="bold")
+            elif state.opened_at is not None:
+                top.append(" OPEN", style="bold green")
+            else:
+                top.append(" planned", style="dim")
+
+        bottom = Text(no_wrap=True, overflow="ellipsis")
+        level = sched.margin_level
+        bottom.append(" forecast " if wide else " fcst ")
+        bottom.append(hhmm(sched.forecast_finish), style="bold")
+        if sched.margin is not None:
+            sign = "+" if sched.margin >= 0 else "-"
+            bottom.append((" margin " if wide else " ") + f"{sign}{dur(abs(sched.margin))} ")
+        else:
+            bottom.append(" ")
+        bottom.append(f"{_level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
+        bottom.append(" │ backout ")
+        bottom.append(dur(sched.backout_total) if sched.backout else "none")
+        if sched.rollback_decide_by is not None:
+            bottom.append(" · decide by " if wide else " decide ")
+            style = "bold red" if sched.rollback_decide_passed else "bold"
+            bottom.append(hhmm(sched.rollback_decide_by), style=style)
+            if sched.rollback_decide_passed:
+                bottom.append(" PASSED", style="bold red")
+        bottom.append(" │ ")
+        if sched.point_of_no_return_passed:
+            bottom.append("PONR passed: fix forward" if wide else "PONR passed",
+                          style="bold red")
+        else:
+            bottom.append("PONR not passed" if wide else "PONR no")
+        if sched.late:
+            bottom.append(f" │ {len(sched.late)} late", style="bold red")
+        return Text("\n").join([top, bottom])
+
+
+def _level_mark(level: str) -> str:
+    return {"ok": "✔", "amber": "▲", "red": "✘", "none": "·"}.get(level, "·")

@@ -1,0 +1,126 @@
+"""The selected item in full: every template field, its history from the status log,
+its verification evidence, and what it blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from models.durations import format_ttime
+from models.events import Event
+from models.schedule import Schedule
+from models.state import ItemStatus, ProjectState
+from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, plain, status_label
+
+FIELDS = ("kind", "owner", "required", "estimate", "at", "due", "depends_on", "verify",
+          "rollback", "rollback_estimate", "point_of_no_return", "approvers", "priority",
+          "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags")
+
+
+def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
+                schedule: Schedule | None) -> Text:
+    spec = state.specs[item_id]
+    run = state.items[item_id]
+    out = Text()
+    out.append(f"{item_id}\n", style="bold")
+    out.append(plain(spec.title) + "\n", style="bold")
+    out.append(status_label(run.status), style=RICH_STATUS_STYLE[run.status])
+    if run.by:
+        out.append(f" (by {plain(run.by)})", style="dim")
+    if run.reason:
+        out.append(f"\nreason: {plain(run.reason)}")
+    waiting = state.open_dependencies(item_id)
+    if waiting and run.status is ItemStatus.TODO:
+        out.append("\nwaiting for: " + ", ".join(
+            f"{d} ({state.items[d].status.value})" for d in waiting), style="magenta")
+    elif run.status is ItemStatus.TODO:
+        out.append("\nready to start", style="green")
+    if schedule is not None:
+        for late in schedule.late:
+            if late.item == item_id:
+                out.append(f"\nLATE: {plain(late.reason)}", style="bold red")
+        started, finished = run.started_at, run.finished_at
+        planned = schedule.planned_start(item_id)
+        if planned is not None or started is not None:
+            out.append("\nplanned " + (hhmm(planned) if planned else "-")
+                       + "  started " + (hhmm(started) if started else "-")
+                       + "  finished " + (hhmm(finished) if finished else "-"))
+            actual = schedule.actual_duration(item_id)
+            if actual is not None:
+                out.append(f"  took {dur(actual)}")
+    if spec.details:
+        out.append("\n\n")
+        out.append(spec.details.strip())  # literal text, newlines kept
+    out.append("\n")
+    for name in FIELDS:
+        value = getattr(spec, name)
+        if value in (None, "", (), False) and name not in ("required",):
+            continue
+        if name == "required" and value:
+            continue
+        if name in ("estimate", "rollback_estimate"):
+            shown = dur(value)
+        elif name in ("at", "due"):
+            shown = format_ttime(value)
+        elif isinstance(value, tuple):
+            shown = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        else:
+            shown = str(value)
+        out.append(f"\n{name.replace('_', ' ')}: ", style="dim")
+        out.append(plain(shown) if name != "verify" else shown)
+    blocks = state.dependents.get(item_id, ())
+    if blocks:
+        out.append("\nblocks: ", style="dim")
+        out.append(", ".join(blocks[:12]) + (f" +{len(blocks) - 12} more" if len(blocks) > 12 else ""))
+    if spec.is_approval:
+        out.append("\n\nDecisions", style="bold underline")
+        decided = {d.approver: d for d in run.decisions}
+        for approver in spec.approvers:
+            d = decided.get(approver)
+            if d is None:
+                out.append(f"\n  ○ {approver}: pending")
+            else:
+                word = "✔ GO" if d.go else "✘ NO-GO"
+                out.append(f"\n  {word}", style="green" if d.go else "bold red")
+                out.append(f" {approver} by {plain(d.by)} at {hhmm(d.at)}"
+                           + (f": {plain(d.note)}" if d.note else ""))
+    if run.verifications:
+        out.append("\n\nVerification evidence", style="bold underline")
+        for v in run.verifications[-5:]:
+            verdict = "✔ passed" if v.passed else f"✘ FAILED exit {v.exit_code}"
+            out.append(f"\n  {verdict}", style="green" if v.passed else "bold red")
+            out.append(f" {hhmm(v.at)} by {plain(v.by)} on {plain(v.host)}, {v.duration:.1f}s")
+            out.append(f"\n  $ {plain(v.command)}", style="dim")
+            for line in v.output_tail.strip().splitlines()[-6:]:
+                out.append("\n    " + plain(line))
+    if run.metrics:
+        out.append("\n\nReadings", style="bold underline")
+        for m in run.metrics[-5:]:
+            out.append(f"\n  {hhmm(m.at)} {plain(m.value)} by {plain(m.by)}")
+    out.append("\n\nHistory", style="bold underline")
+    if not history:
+        out.append("\n  nothing yet", style="dim")
+    for event in history[-30:]:
+        out.append(f"\n  {hhmm(event.at, seconds=True)} {plain(event.by.user)}: ", style="dim")
+        out.append(plain(describe(event)))
+    return out
+
+
+class ItemDetail(VerticalScroll, can_focus=True):
+    """A scrollable panel; its content is one Static of literal Text."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="detail-body", markup=False)
+
+    def show(self, state: ProjectState | None, item_id: str | None, history: Sequence[Event],
+             schedule: Schedule | None) -> None:
+        body = self.query_one("#detail-body", Static)
+        if state is None or item_id is None or item_id not in state.specs:
+            body.update(Text("no item selected", style="dim"))
+            return
+        body.update(detail_text(state, item_id, history, schedule))

@@ -1,0 +1,42 @@
+"""Metrics of the monitor phase: baseline, target, the latest reading, and whether it
+meets the target (said in words, not only in colour)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from models.rollups import metric_statuses
+from models.schedule import Schedule
+from models.state import ProjectState
+from tui.format import plain
+from tui.widgets._panel import PhasePanel
+
+
+class MetricsPanel(PhasePanel):
+    TITLE = "Metrics against targets"
+    PHASES = ("monitor",)
+
+    def build(self, state: ProjectState, schedule: Schedule | None, now: datetime) -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        rows = metric_statuses(state)
+        if not rows:
+            out.append("no metrics in this project", style="dim")
+            return out
+        for i, m in enumerate(rows):
+            if i:
+                out.append("\n")
+            if m.latest is None:
+                out.append("· no reading ", style="dim")
+            elif m.met is True:
+                out.append("✔ on target  ", style="green")
+            elif m.met is False:
+                out.append("✘ OFF TARGET ", style="bold red")
+            else:
+                out.append("? unchecked  ", style="yellow")
+            out.append(f"{m.item}: ", style="bold")
+            out.append(f"now {plain(m.latest) if m.latest else '-'}")
+            out.append(f"  target {plain(m.target) or '-'}  baseline {plain(m.baseline) or '-'}",
+                       style="dim")
+        return out
