@@ -28,7 +28,7 @@ from models.engine import apply, decide, fold
 from models.events import GENESIS, ChainBreak, Event, Operator, utc_now, verify_chain
 from models.project import Project
 from models.state import ProjectState
-from storage import layout
+from storage import layout, snapshot
 from storage.atomic_storage import (
     StatKey,
     UnreadableFile,
@@ -53,7 +53,7 @@ from storage.errors import (
 )
 from storage.layout import Damage, EventDecoder, segment_path
 from storage.locations import data_dir as default_data_dir
-from storage.locked_db import LockedDB, WriteLock, open_db, storage_of
+from storage.locked_db import LOCK_NAME, LockedDB, WriteLock, open_db, storage_of
 
 __all__ = ["Busy", "DamagedProject", "ProjectExists", "ProjectNotFound", "Repository",
            "open_repository"]
@@ -77,6 +77,12 @@ class _Cached:
     db: LockedDB  # TinyDB on the active segment (its storage holds the parse cache)
     seen: int = 0  # refresh() cursor: events up to this seq were handed out
     decoder: EventDecoder = field(default_factory=EventDecoder)
+    # ``events`` holds the events after ``base`` (0: the whole log). A process that opened
+    # the project from a snapshot reads the older, sealed segments only when asked.
+    base: int = 0
+    base_segment: int = 1  # the first segment whose events are in ``events``
+    # (size, mtime_ns) of the files that never change (project.json, sealed segments)
+    fixed: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def active_count(self) -> int:
@@ -170,6 +176,7 @@ class Repository:
                 project.template_version, created.at.isoformat(), by.user)
             write_atomic(aside / layout.PROJECT_FILE, orjson.dumps(meta))
             write_atomic(segment_path(aside, 1), orjson.dumps(layout.segment_doc(1, 1, result)))
+            write_atomic(aside / LOCK_NAME, b"")  # the lock file, group-writable from the start
             try:
                 os.rename(aside, final)
             except OSError as exc:
@@ -269,15 +276,16 @@ class Repository:
 
     def events(self, project_id: str, since_seq: int = 0) -> list[Event]:
         """The events with ``seq > since_seq``, oldest first."""
-        cached = self._sync(project_id)
-        return cached.events[max(since_seq, 0):]
+        with self._thread_lock(project_id):
+            cached = self._sync(project_id)
+            return self._tail(project_id, cached, since_seq)
 
     def refresh(self, project_id: str) -> tuple[ProjectState, list[Event]]:
         """The state and the events this process has not handed out by ``refresh`` or
         ``load`` yet (its own writes included), oldest first."""
         with self._thread_lock(project_id):
             cached = self._sync(project_id)
-            new = cached.events[cached.seen:]
+            new = self._tail(project_id, cached, cached.seen)
             cached.seen = cached.state.seq
             return cached.state, new
 
@@ -285,7 +293,7 @@ class Repository:
         """Like :meth:`refresh` but with the caller's own cursor (no shared state)."""
         with self._thread_lock(project_id):
             cached = self._sync(project_id)
-            return cached.state, cached.events[max(seq, 0):]
+            return cached.state, self._tail(project_id, cached, seq)
 
     def stamp(self, project_id: str) -> tuple[int, ...]:
         """A cheap change marker: two ``stat`` calls, no parsing. When it differs from the
@@ -309,6 +317,10 @@ class Repository:
             raise ProjectNotFound(project_id)
         events: list[Event] = []
         decoder = EventDecoder()
+        try:  # the log cannot be trusted without its project record
+            layout.read_project_meta(folder / layout.PROJECT_FILE)
+        except Damage as exc:
+            return ChainBreak(0, None, str(exc))
         numbers = layout.segment_numbers(folder, list(iter_names(folder)))
         if not numbers:
             return ChainBreak(0, 1, f"{folder}: the project has no log segments")
@@ -358,10 +370,12 @@ class Repository:
         try:
             if cached.active_count >= cached.segment_size:
                 number = cached.active + 1
+                self._write_snapshot(cached, number)
                 path = segment_path(cached.folder, number)
                 db = open_db(path)
                 storage_of(db).write(layout.segment_doc(number, events[0].seq, events))
                 cached.db.close()
+                self._fix(cached, cached.active)
                 cached.db, cached.active, cached.active_first = db, number, events[0].seq
             else:
                 cached.db.table("events").insert_multiple(
@@ -375,12 +389,76 @@ class Repository:
         cached.state = state
         cached.events.extend(events)
 
-    # --- the cache ---------------------------------------------------------------------
+    def _write_snapshot(self, cached: _Cached, number: int) -> None:
+        """Best effort: ``snap-<number>.json``, the state before segment ``number``, and
+        the stat of every sealed segment; older snapshots but one are removed."""
+        fp = snapshot.fingerprint()
+        if not fp:
+            return
+        folder = cached.folder
+        try:
+            sealed: dict[str, list[int]] = {}
+            for n in range(1, number):
+                key = stat_key(segment_path(folder, n))
+                if key is None:
+                    return
+                sealed[str(n)] = [key[1], key[2]]
+            doc = {"snapshot": {"1": {
+                "schema": layout.SCHEMA_VERSION, "fingerprint": fp, "segment": number,
+                "seq": cached.state.seq, "last_hash": cached.state.last_hash, "sealed": sealed,
+                "state": snapshot.encode_state(cached.state),
+            }}}
+            write_atomic(snapshot.snapshot_path(folder, number), orjson.dumps(doc))
+        except (snapshot.SnapshotError, OSError, TypeError, orjson.JSONEncodeError):
+            return
+        for old in snapshot.snapshot_numbers(list(iter_names(folder))):
+            if old < number - 1:
+                with contextlib.suppress(OSError):
+                    os.unlink(snapshot.snapshot_path(folder, old))
+
+    def _tail(self, project_id: str, cached: _Cached, since_seq: int) -> list[Event]:
+        """The cached events after ``since_seq``, reading older sealed segments if needed."""
+        since_seq = max(since_seq, 0)
+        if since_seq < cached.base:
+            try:
+                self._fill_prefix(cached)
+            except Damage as exc:
+                raise self._damaged_error(project_id, exc, cached.state) from None
+        return cached.events[since_seq - cached.base:]
+
+    def _fill_prefix(self, cached: _Cached) -> None:
+        """Read the sealed segments before ``base_segment`` (once; they never change)."""
+        decoder = cached.decoder
+        prefix: list[Event] = []
+        prev = GENESIS
+        for number in range(1, cached.base_segment):
+            path = segment_path(cached.folder, number)
+            try:
+                loaded = read_tables(path)
+            except UnreadableFile as exc:
+                raise Damage(path, exc.reason) from exc
+            if loaded is None:
+                raise Damage(path, "log segment missing")
+            segment = layout.decode_segment(path, number, loaded[0], decoder, len(prefix) + 1, prev)
+            if segment.damage is not None:
+                raise segment.damage
+            prefix.extend(segment.events)
+            prev = prefix[-1].hash
+        if len(prefix) != cached.base or (cached.events and cached.events[0].prev != prev):
+            raise Damage(segment_path(cached.folder, cached.base_segment),
+                         "the sealed segments do not lead to this one (events missing or changed)")
+        cached.events[:0] = prefix
+        cached.base, cached.base_segment = 0, 1
 
     def _sync(self, project_id: str) -> _Cached:
         """The cached project brought up to date with the disk."""
         with self._thread_lock(project_id):
             cached = self._cache.get(project_id)
+            if cached is not None and self._fixed_files_changed(cached):
+                # project.json or a sealed segment changed under us: never trust the cache
+                # then, read everything again (and report the damage, if that is what it is)
+                self.forget(project_id)
+                cached = None
             if cached is None:
                 return self._load_cold(project_id)
             try:
@@ -388,6 +466,21 @@ class Repository:
             except Damage as exc:
                 raise self._damaged_error(project_id, exc, cached.state) from None
             return cached
+
+    @staticmethod
+    def _fixed_files_changed(cached: _Cached) -> bool:
+        """One stat per sealed segment (and project.json): they must never change."""
+        for name, key in cached.fixed.items():
+            now = stat_key(cached.folder / name)
+            if now is None or (now[1], now[2]) != key:
+                return True
+        return False
+
+    @staticmethod
+    def _fix(cached: _Cached, number: int) -> None:
+        key = stat_key(segment_path(cached.folder, number))
+        if key is not None:
+            cached.fixed[layout.segment_name(number)] = (key[1], key[2])
 
     def _catch_up(self, project_id: str, cached: _Cached) -> None:
         while True:
@@ -402,6 +495,7 @@ class Repository:
                 raise Damage(following, f"segment {cached.active} holds only "
                              f"{cached.active_count} events but a next segment exists")
             cached.db.close()
+            self._fix(cached, cached.active)
             cached.active += 1
             cached.active_first = cached.state.seq + 1
             cached.active_key = None
@@ -446,6 +540,7 @@ class Repository:
         folder = self.project_dir(project_id)
         if not folder.is_dir():
             raise ProjectNotFound(project_id)
+        self._migrate_if_needed(project_id, folder)
         signature = self._signature(folder)
         known = self._damaged.get(project_id)
         if known is not None and known[0] == signature:
@@ -466,28 +561,63 @@ class Repository:
             gc.freeze()  # keep the loaded log out of every future collection
         return cached
 
+    @staticmethod
+    def _schema_of(folder: Path) -> int | None:
+        try:
+            loaded = read_tables(folder / layout.PROJECT_FILE)
+        except UnreadableFile:
+            return None
+        doc = loaded[0].get("project", {}).get("1") if loaded else None
+        version = doc.get("schema") if isinstance(doc, dict) else None
+        return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+    def _migrate_if_needed(self, project_id: str, folder: Path) -> None:
+        """Run ``layout.MIGRATIONS`` (v -> v + 1) under the write lock when the project was
+        written with an older schema. Anything unreadable is left for the load to report."""
+        version = self._schema_of(folder)
+        target = layout.SCHEMA_VERSION
+        if version is None or not 1 <= version < target:
+            return
+        if any(v not in layout.MIGRATIONS for v in range(version, target)):
+            return
+        with self.locked(project_id):
+            version = self._schema_of(folder)  # another process may have done it meanwhile
+            if version is None or not 1 <= version < target:
+                return
+            for v in range(version, target):
+                layout.MIGRATIONS[v](folder)
+
     def _read_all(self, project_id: str, folder: Path) -> _Cached:
         decoder = EventDecoder()
         events: list[Event] = []
+        state: ProjectState | None = None
+        base = 0
         try:
             meta = layout.read_project_meta(folder / layout.PROJECT_FILE)
             if meta.get("id") != project_id:
                 raise Damage(folder / layout.PROJECT_FILE,
                              f"holds project {meta.get('id')!r}, not {project_id!r}")
-            numbers = layout.segment_numbers(folder, list(iter_names(folder)))
+            names = list(iter_names(folder))
+            numbers = layout.segment_numbers(folder, names)
             if not numbers:
                 raise Damage(folder, "the project has no log segments")
             for index, number in enumerate(numbers, start=1):
                 if number != index:
                     raise Damage(segment_path(folder, index), "log segment missing")
-            prev = GENESIS
+            start = self._from_snapshot(folder, names, numbers, decoder)
+            base, first_segment = 0, 1
+            if start is not None:
+                state, first_segment = start
+                base = state.seq
+            prev = state.last_hash if state is not None else GENESIS
             db: LockedDB | None = None
-            first = 1
-            for number in numbers:
+            first = base + 1
+            for number in numbers[first_segment - 1:]:
                 path = segment_path(folder, number)
-                first = len(events) + 1
+                first = base + len(events) + 1
+                last = number == numbers[-1]
                 try:
-                    if number == numbers[-1]:
+                    if last:
                         db = open_db(path)
                         tables = storage_of(db).read()
                     else:  # sealed: parsed once, never cached as raw data
@@ -498,26 +628,80 @@ class Repository:
                 if tables is None:
                     raise Damage(path, "log segment missing")
                 segment = layout.decode_segment(path, number, tables, decoder, first, prev,
-                                                full_hash=number == numbers[-1])
+                                                full_hash=last)
+                if state is not None:
+                    for event in segment.events:
+                        state = apply(state, event)
                 events.extend(segment.events)
                 if segment.damage is not None:
                     raise segment.damage
-                if number != numbers[-1] and len(segment.events) < int(meta["segment_size"]):
+                if not last and len(segment.events) < int(meta["segment_size"]):
                     raise Damage(path, f"a sealed segment holds only {len(segment.events)} events")
                 if events:
                     prev = events[-1].hash
             assert db is not None
-            try:
-                state = fold(events)
-            except (ValueError, KeyError, TypeError) as exc:
-                raise Damage(folder, f"the log cannot be replayed ({exc})") from exc
+            if state is None:
+                try:
+                    state = fold(events)
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise Damage(folder, f"the log cannot be replayed ({exc})") from exc
             if state.id != project_id:
                 raise Damage(segment_path(folder, 1), f"creates project {state.id!r}")
         except Damage as exc:
-            raise self._damaged_error(project_id, exc, self._salvage(events)) from None
-        return _Cached(folder=folder, meta=meta, state=state, events=events, active=numbers[-1],
-                       active_first=first, active_key=storage_of(db).cached_key, db=db,
-                       seen=state.seq, decoder=decoder)
+            salvaged = state if base else self._salvage(events)
+            raise self._damaged_error(project_id, exc, salvaged) from None
+        cached = _Cached(folder=folder, meta=meta, state=state, events=events, active=numbers[-1],
+                         active_first=first, active_key=storage_of(db).cached_key, db=db,
+                         seen=state.seq, decoder=decoder, base=base, base_segment=first_segment)
+        key = stat_key(folder / layout.PROJECT_FILE)
+        if key is not None:
+            cached.fixed[layout.PROJECT_FILE] = (key[1], key[2])
+        for number in numbers[:-1]:
+            self._fix(cached, number)
+        return cached
+
+    def _from_snapshot(self, folder: Path, names: list[str], numbers: list[int],
+                       decoder: EventDecoder) -> tuple[ProjectState, int] | None:
+        """The state from the newest usable snapshot and the segment it precedes, or None
+        (no snapshot, another fingerprint, a sealed segment changed since: replay all)."""
+        fp = snapshot.fingerprint()
+        if not fp or len(numbers) < 2:
+            return None
+        usable = [n for n in snapshot.snapshot_numbers(names) if 2 <= n <= numbers[-1]]
+        for number in reversed(usable[-2:]):
+            try:
+                loaded = read_tables(snapshot.snapshot_path(folder, number))
+                if loaded is None:
+                    continue
+                doc = loaded[0]["snapshot"]["1"]
+                if (doc.get("fingerprint") != fp or doc.get("segment") != number
+                        or doc.get("schema") != layout.SCHEMA_VERSION):
+                    continue
+                sealed = doc["sealed"]
+                for n in range(1, number):
+                    key = stat_key(segment_path(folder, n))
+                    if key is None or [key[1], key[2]] != sealed.get(str(n)):
+                        raise snapshot.SnapshotError(f"segment {n} changed since the snapshot")
+                project = self._project_from_first_segment(folder, decoder)
+                state = snapshot.restore_state(project, doc["state"])
+                if state.seq != doc["seq"] or state.last_hash != doc["last_hash"]:
+                    continue
+                return state, number
+            except (UnreadableFile, snapshot.SnapshotError, KeyError, TypeError, ValueError):
+                continue
+        return None
+
+    @staticmethod
+    def _project_from_first_segment(folder: Path, decoder: EventDecoder) -> Project:
+        path = segment_path(folder, 1)
+        loaded = read_tables(path)
+        if loaded is None:
+            raise snapshot.SnapshotError("segment 1 is missing")
+        doc = loaded[0]["events"]["1"]
+        event = decoder.event(doc)
+        if event.computed_hash() != event.hash or event.prev != GENESIS:
+            raise snapshot.SnapshotError("the first event does not match its hash")
+        return fold([event]).project
 
     @staticmethod
     def _salvage(events: list[Event]) -> ProjectState | None:

@@ -1,0 +1,319 @@
+"""Storage benchmark: prints numbers (median and p95 next to each target), no pass/fail.
+
+    .venv/bin/python bench/bench_storage.py [--items 2000] [--events 50000] [--quick]
+
+A project of ``--items`` items with ``--events`` log events is built in code (a template
+from ``models.template`` classes; events made by the engine), written as updeck's
+segmented TinyDB files, then measured:
+
+* one acknowledged durable write (``Repository.submit``), in a process holding the project;
+* opening the project in a cold process (a subprocess: imports + disk -> folded state);
+* learning of another process's write and reading it (``Watcher.poll`` after the write);
+* the resident memory of a process holding the project.
+
+The same figures for plain TinyDB (``TinyDB(path)``, default JSONStorage, all events in
+one file) are the baseline; it is capped (few repetitions) because each of its writes
+rewrites and re-parses the whole file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+
+from models.commands import AddNote, ItemAction, MoveItem  # noqa: E402
+from models.engine import decide, fold  # noqa: E402
+from models.engine import initial_state as _initial_state  # noqa: E402, F401
+from models.events import Event, utc_now  # noqa: E402
+from storage import layout  # noqa: E402
+from storage.atomic_storage import ensure_shared_dir, write_atomic  # noqa: E402
+from storage.feed import Watcher  # noqa: E402
+from storage.repository import Repository  # noqa: E402
+from tests.storage_helpers import OPERATOR, T0, make_project  # noqa: E402
+
+PID = "bench-upgrade-000001"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def line(label: str, values: list[float], target: str = "", unit: str = "ms") -> None:
+    med, p95 = statistics.median(values), pct(values, 95)
+    print(f"  {label:<46} median {med:8.1f} {unit}   p95 {p95:8.1f} {unit}   "
+          f"(n={len(values)}){'   target ' + target if target else ''}", flush=True)
+
+
+# --- building the data --------------------------------------------------------------
+
+def build_events(items: int, count: int) -> list[Event]:
+    """``count`` events made by the engine: every item started and done, then rounds of
+    reopen/start/done and notes until the log is long enough."""
+    from models.engine import submit
+    project = make_project(items, name="Bench upgrade", project_id=PID)
+    from models.commands import CreateProject
+    state, result = submit(None, CreateProject(project=project, by=OPERATOR, at=T0))
+    assert isinstance(result, list)
+    events = list(result)
+    ids = [spec.id for spec in project.template.items()]
+    at = T0
+    n = 0
+
+    def run(cmd: object) -> None:
+        nonlocal state
+        res = decide(state, cmd)  # type: ignore[arg-type]
+        assert isinstance(res, list), res
+        from models.engine import apply
+        for e in res:
+            state = apply(state, e)  # type: ignore[arg-type]
+        events.extend(res)
+
+    round_no = 0
+    while len(events) < count:
+        for item in ids:
+            if len(events) >= count:
+                break
+            n += 1
+            at = at.replace(microsecond=0) if n % 1000 else at
+            from datetime import timedelta
+            at = T0 + timedelta(seconds=n)
+            if round_no == 0:
+                run(MoveItem(item=item, action=ItemAction.START, by=OPERATOR, at=at))
+                run(MoveItem(item=item, action=ItemAction.DONE, by=OPERATOR, at=at))
+            elif n % 3 == 0:
+                run(AddNote(text=f"checked {item}: all green, round {round_no}", item=item,
+                            by=OPERATOR, at=at))
+            else:
+                run(MoveItem(item=item, action=ItemAction.REOPEN, reason="recheck", by=OPERATOR,
+                             at=at))
+                run(MoveItem(item=item, action=ItemAction.DONE, by=OPERATOR, at=at))
+        round_no += 1
+    return events[:count]
+
+
+def write_project(data: Path, events: list[Event], segment_size: int) -> None:
+    project = fold(events[:1]).project
+    folder = data / layout.PROJECTS / PID
+    ensure_shared_dir(folder)
+    meta = layout.project_meta_doc(PID, segment_size, project.name, project.template_id,
+                                   project.template_version, events[0].at.isoformat(), "alice")
+    write_atomic(folder / layout.PROJECT_FILE, orjson.dumps(meta))
+    number, start = 1, 0
+    while start < len(events):
+        chunk = events[start:start + segment_size]
+        write_atomic(layout.segment_path(folder, number),
+                     orjson.dumps(layout.segment_doc(number, chunk[0].seq, chunk)))
+        start += segment_size
+        number += 1
+
+
+def write_plain(path: Path, events: list[Event]) -> None:
+    # TinyDB's own format ({"_default": {"1": doc, ...}}), written once like a pre-filled DB.
+    with open(path, "w") as fh:
+        json.dump({"_default": {str(e.seq): e.to_dict() for e in events}}, fh)
+
+
+# --- measurements -------------------------------------------------------------------
+
+COLD_UPDECK = """
+import sys, time, resource
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from storage.repository import Repository
+t1 = time.perf_counter()
+state = Repository({data!r}).load({pid!r})
+t2 = time.perf_counter()
+rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
+print(t2 - t0, t2 - t1, rss, state.seq)
+"""
+
+COLD_PLAIN = """
+import sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from tinydb import TinyDB
+from models.engine import fold
+from models.events import Event
+t1 = time.perf_counter()
+db = TinyDB({path!r})
+state = fold(Event.from_dict(d) for d in db.all())
+t2 = time.perf_counter()
+rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
+print(t2 - t0, t2 - t1, rss, state.seq)
+"""
+
+WRITER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from storage.repository import Repository
+from models.commands import AddNote
+from models.events import Operator, utc_now
+repo = Repository({data!r})
+repo.load({pid!r})
+bob = Operator("bob", "jump1")
+print("ready", flush=True)
+for line in sys.stdin:
+    repo.submit({pid!r}, AddNote(text="from the other process", by=bob, at=utc_now()))
+    print(time.time(), flush=True)
+"""
+
+PLAIN_WRITER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tinydb import TinyDB
+db = TinyDB({path!r})
+doc = {doc!r}
+print("ready", flush=True)
+for line in sys.stdin:
+    db.insert(doc)
+    print(time.time(), flush=True)
+"""
+
+
+def cold(script: str, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    wall, inproc, load, rss = [], [], [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True).stdout.split()
+        wall.append((time.perf_counter() - t0) * 1000)
+        inproc.append(float(out[0]) * 1000)
+        load.append(float(out[1]) * 1000)
+        rss.append(float(out[2]))
+    return wall, inproc, load, rss
+
+
+def feed_latency(writer_script: str, poll: object, rounds: int) -> list[float]:
+    proc = subprocess.Popen([sys.executable, "-c", writer_script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdin and proc.stdout
+    assert proc.stdout.readline().strip() == "ready"
+    times = []
+    try:
+        for _ in range(rounds):
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            proc.stdout.readline()  # acknowledged by the other process
+            t0 = time.perf_counter()
+            got = poll()  # type: ignore[operator]
+            times.append((time.perf_counter() - t0) * 1000)
+            assert got, "the change was not seen"
+    finally:
+        proc.stdin.close()
+        proc.wait()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--segment", type=int, default=layout.DEFAULT_SEGMENT_SIZE)
+    parser.add_argument("--writes", type=int, default=300)
+    parser.add_argument("--cold", type=int, default=7)
+    parser.add_argument("--skip-plain", action="store_true")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="updeck-bench-"))
+    data = tmp / "data"
+    print(f"updeck storage bench: {args.items} items, {args.events} events, segments of "
+          f"{args.segment}, in {tmp} (python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
+    t0 = time.perf_counter()
+    events = build_events(args.items, args.events)
+    write_project(data, events, args.segment)
+    folder = data / layout.PROJECTS / PID
+    total = sum(p.stat().st_size for p in folder.glob("log-*.json"))
+    active = max(folder.glob("log-*.json"))
+    print(f"  built in {time.perf_counter() - t0:.1f} s: {total / 2**20:.1f} MiB of log in "
+          f"{len(list(folder.glob('log-*.json')))} segments; active segment "
+          f"{active.stat().st_size / 1024:.0f} KiB", flush=True)
+
+    print("updeck (segmented TinyDB, atomic storage, file lock):")
+    repo = Repository(data)
+    repo.load(PID)
+    gc.collect()
+    lat = []
+    ids = [s.id for s in repo.load(PID).project.template.items()]
+    for n in range(args.writes):
+        item = ids[n % len(ids)]
+        cmd = (AddNote(text=f"write {n}", item=item, by=OPERATOR, at=utc_now()) if n % 2
+               else MoveItem(item=item, action=ItemAction.REOPEN, reason="again", by=OPERATOR,
+                             at=utc_now()))
+        w0 = time.perf_counter()
+        result = repo.submit(PID, cmd)
+        lat.append((time.perf_counter() - w0) * 1000)
+        assert isinstance(result, list), result
+    line("acknowledged durable write (submit)", lat, "p95 < 15 ms")
+
+    wall, inproc, load, rss = cold(COLD_UPDECK.format(root=str(ROOT), data=str(data), pid=PID),
+                                   args.cold)
+    line("cold open: imports + load (in the process)", inproc, "< 400 ms")
+    line("cold open: load only (disk -> folded state)", load)
+    line("cold open: whole subprocess incl. interpreter", wall)
+    line("RSS of a process holding the project", rss, "< 150 MB", unit="MiB")
+
+    watcher = Watcher(repo, PID)
+    idle = []
+    for _ in range(200):
+        s0 = time.perf_counter()
+        watcher.poll()
+        idle.append((time.perf_counter() - s0) * 1000)
+    line("poll with no change (stamp: 2 stats)", idle)
+    feed = feed_latency(WRITER.format(root=str(ROOT), data=str(data), pid=PID), watcher.poll, 40)
+    line("another process's write: poll + read it", feed, "< 50 ms")
+    repo.forget()
+
+    if args.skip_plain:
+        return
+    plain = tmp / "plain.json"
+    write_plain(plain, events)
+    print(f"plain TinyDB baseline (TinyDB(path), default JSONStorage, one file of "
+          f"{plain.stat().st_size / 2**20:.1f} MiB, no lock; capped at 15 writes / 3 opens / "
+          "10 polls):")
+    from tinydb import TinyDB
+    db = TinyDB(plain)
+    doc = events[-1].to_dict()
+    plat = []
+    for _ in range(15):
+        w0 = time.perf_counter()
+        db.insert(doc)
+        plat.append((time.perf_counter() - w0) * 1000)
+    line("write (insert: re-parse + rewrite the file)", plat, "p95 < 15 ms")
+    wall, inproc, load, rss = cold(COLD_PLAIN.format(root=str(ROOT), path=str(plain)), 3)
+    line("cold open: imports + load + fold", inproc, "< 400 ms")
+    line("cold open: load + fold", load)
+    line("cold open: whole subprocess incl. interpreter", wall)
+    line("RSS of a process holding the project", rss, "< 150 MB", unit="MiB")
+    db.close()
+    reader = TinyDB(plain)
+    seen = len(reader)
+
+    def plain_poll() -> list[object]:
+        nonlocal seen
+        docs = reader.all()  # JSONStorage re-parses the whole file on every read
+        new = docs[seen:]
+        seen = len(docs)
+        return new
+
+    pfeed = feed_latency(PLAIN_WRITER.format(root=str(ROOT), path=str(plain), doc=doc),
+                         plain_poll, 10)
+    line("another process's write: re-read + find new", pfeed, "< 50 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""State snapshots: open a long log without replaying all of it.
+
+When a writer starts a new log segment it also writes ``snap-<segment>.json`` (TinyDB):
+the folded state just before that segment's first event, plus the size and mtime of every
+sealed segment before it. A cold process then reads ``project.json``, segment 1 (for the
+project), the newest snapshot and the segments from there on: the cost of opening a project
+is bounded by its item count and one segment, not by the length of its log.
+
+A snapshot is a cache, never the truth:
+
+* it is used only when its ``fingerprint`` (a hash of the ``models`` source that defines the
+  fold, plus this codec's version) matches the running code, so a changed engine never
+  reads a state folded by another one;
+* the events after it must continue its ``last_hash`` (checked as they are decoded);
+* every sealed segment must still have the size and mtime recorded, otherwise the log is
+  read and checked in full (and a damaged segment reported);
+* a missing, unreadable or unknown snapshot means a full replay, nothing worse.
+
+The codec is generic over the dataclasses and enums of ``models.state``, ``models.project``
+and ``models.template`` (fields by :func:`dataclasses.fields`, defaults left out), so a field
+added to ``ItemRun`` is carried without a change here (and changes the fingerprint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import models.commands
+import models.engine
+import models.events
+import models.project
+import models.state
+import models.template
+from models.engine import initial_state
+from models.project import Project
+from models.state import ProjectState
+
+CODEC_VERSION = 1
+SNAPSHOT_RE_PREFIX = "snap-"
+_DERIVED = frozenset({"project", "specs", "dependents"})  # rebuilt from the project
+_MODULES = (models.state, models.project, models.template)
+
+
+class SnapshotError(Exception):
+    """A state that this codec cannot write, or a snapshot it cannot read."""
+
+
+def snapshot_name(number: int) -> str:
+    return f"{SNAPSHOT_RE_PREFIX}{number:06d}.json"
+
+
+def snapshot_path(folder: Path, number: int) -> Path:
+    return folder / snapshot_name(number)
+
+
+def snapshot_numbers(names: list[str]) -> list[int]:
+    found = []
+    for name in names:
+        if name.startswith(SNAPSHOT_RE_PREFIX) and name.endswith(".json"):
+            digits = name[len(SNAPSHOT_RE_PREFIX):-len(".json")]
+            if digits.isdigit():
+                found.append(int(digits))
+    return sorted(found)
+
+
+_FINGERPRINT: str | None = None
+
+
+def fingerprint() -> str:
+    """A hash of the code that defines the fold; "" (snapshots off) when unreadable."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
+        try:
+            for module in (models.engine, models.state, models.events, models.project,
+                           models.template, models.commands):
+                digest.update(Path(str(module.__file__)).read_bytes())
+        except (OSError, TypeError):
+            _FINGERPRINT = ""
+        else:
+            _FINGERPRINT = digest.hexdigest()
+    return _FINGERPRINT
+
+
+def _registry() -> tuple[dict[str, type[Any]], dict[str, type[Enum]]]:
+    classes: dict[str, type[Any]] = {}
+    enums: dict[str, type[Enum]] = {}
+    for module in _MODULES:
+        for name, value in vars(module).items():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                if dataclasses.is_dataclass(value):
+                    classes[name] = value
+                elif issubclass(value, Enum):
+                    enums[name] = value
+    return classes, enums
+
+
+_CLASSES, _ENUMS = _registry()
+_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _defaults(cls: type[Any]) -> dict[str, Any]:
+    known = _DEFAULTS.get(cls)
+    if known is None:
+        known = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                known[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                known[f.name] = f.default_factory()
+        _DEFAULTS[cls] = known
+    return known
+
+
+_MISSING = object()
+
+
+def encode(value: Any) -> Any:
+    """Plain JSON data for a value of the state (type-tagged where JSON has no type)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, Enum):
+            return {"$e": type(value).__name__, "v": value.value}
+        return value
+    if isinstance(value, Enum):
+        return {"$e": type(value).__name__, "v": value.value}
+    if isinstance(value, datetime):
+        return {"$d": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        if _CLASSES.get(cls.__name__) is not cls:
+            raise SnapshotError(f"cannot snapshot a {cls.__name__}")
+        defaults = _defaults(cls)
+        out: dict[str, Any] = {"$c": cls.__name__}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if defaults.get(f.name, _MISSING) == item:
+                continue
+            out[f.name] = encode(item)
+        return out
+    if isinstance(value, tuple):
+        return {"$t": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise SnapshotError("cannot snapshot a mapping with non-text keys")
+        return {"$m": {k: encode(v) for k, v in value.items()}}
+    raise SnapshotError(f"cannot snapshot a {type(value).__name__}")
+
+
+def decode(data: Any) -> Any:
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "$c" in data:
+        cls = _CLASSES.get(data["$c"])
+        if cls is None:
+            raise SnapshotError(f"unknown class {data['$c']!r}")
+        kwargs = {k: decode(v) for k, v in data.items() if k != "$c"}
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise SnapshotError(str(exc)) from exc
+    if "$d" in data:
+        return datetime.fromisoformat(data["$d"])
+    if "$t" in data:
+        return tuple(decode(v) for v in data["$t"])
+    if "$m" in data:
+        return {k: decode(v) for k, v in data["$m"].items()}
+    if "$e" in data:
+        enum = _ENUMS.get(data["$e"])
+        if enum is None:
+            raise SnapshotError(f"unknown enum {data['$e']!r}")
+        return enum(data["v"])
+    raise SnapshotError("untagged object in a snapshot")
+
+
+def encode_state(state: ProjectState) -> dict[str, Any]:
+    """The state's own fields (not the project, specs, dependents: those come from the
+    project). :class:`SnapshotError` when a value is of a type the codec does not know."""
+    return {f.name: encode(getattr(state, f.name)) for f in dataclasses.fields(state)
+            if f.name not in _DERIVED}
+
+
+def restore_state(project: Project, data: Mapping[str, Any]) -> ProjectState:
+    """The state of ``project`` with the snapshot's fields; :class:`SnapshotError` when the
+    snapshot does not fit the running code (a full replay is then needed)."""
+    state = initial_state(project)
+    names = {f.name for f in dataclasses.fields(state)} - _DERIVED
+    if set(data) != names:
+        raise SnapshotError("the snapshot's fields differ from ProjectState's")
+    try:
+        for name, value in data.items():
+            setattr(state, name, decode(value))
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise SnapshotError(str(exc)) from exc
+    if set(state.items) != set(state.specs):
+        raise SnapshotError("the snapshot's items differ from the project's")
+    return state
