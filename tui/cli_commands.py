@@ -220,20 +220,22 @@ def cmd_templates(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from storage.templates import TemplateErrors, load_template_file
 
-    invalid = unreadable = False
+    bad = unreadable = 0
     for name in args.files:
         try:
             load_template_file(name)
         except TemplateErrors as exc:
             for error in exc.errors:
                 emit(str(error))
-            invalid = True
-            unreadable = unreadable or exc.unreadable
+            bad += 1
+            unreadable += exc.unreadable
         else:
             emit(f"{name}: ok")
     if unreadable:
-        return EXIT_USAGE
-    return EXIT_REFUSED if invalid else EXIT_OK
+        raise CliError(f"{unreadable} of {len(args.files)} files could not be read", EXIT_USAGE)
+    if bad:
+        raise CliError(f"{bad} of {len(args.files)} files have errors", EXIT_REFUSED)
+    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
