@@ -73,6 +73,19 @@ def build_template(n_items: int, rng: random.Random) -> Template:
                     roles=ROLES, window_duration=8 * 3600)
 
 
+def move_for(state: ProjectState, item_id: str, legal: dict[ItemStatus, list[ItemAction]],
+             rng: random.Random, by: Operator, at: datetime) -> MoveItem | DecideApproval:
+    spec = state.specs[item_id]
+    status = state.items[item_id].status
+    if spec.is_approval and status in (ItemStatus.TODO, ItemStatus.IN_PROGRESS):
+        return DecideApproval(item=item_id, go=rng.random() < 0.9, approver=rng.choice(spec.approvers),
+                              by=by, at=at)
+    actions = legal.get(status, [])
+    weights = [8 if a in (ItemAction.START, ItemAction.DONE) else (0.3 if a is ItemAction.REOPEN else 1)
+               for a in actions]
+    return MoveItem(item=item_id, action=rng.choices(actions, weights)[0], reason="bench", by=by, at=at)
+
+
 def build_log(template: Template, n_events: int, rng: random.Random) -> tuple[list[Event], ProjectState]:
     clock = T0 - timedelta(days=30)
     project = instantiate(template, "Bench", window=Window(T0, None), project_id="bench-000000")
@@ -89,28 +102,21 @@ def build_log(template: Template, n_events: int, rng: random.Random) -> tuple[li
         by = rng.choice(OPS)
         roll = rng.random()
         item_id = rng.choice(ids)
-        command: AddNote | MoveItem | RecordVerification | DecideApproval
-        if roll < 0.35:
-            command = AddNote(text=f"note {len(events)}", item=rng.choice((None, item_id)), by=by, at=clock)
-        elif roll < 0.6:
-            command = RecordVerification(item=item_id, command="true", exit_code=rng.choice((0, 0, 1)),
-                                         output_tail="ok\n", duration=0.2, host="jump1", by=by, at=clock)
+        result: list[Event] | Refusal
+        if roll < 0.3:
+            result = decide(state, AddNote(text=f"note {len(events)}", item=rng.choice((None, item_id)),
+                                           by=by, at=clock))
+        elif roll < 0.55:
+            result = decide(state, RecordVerification(
+                item=item_id, command="true", exit_code=rng.choice((0, 0, 1)), output_tail="ok\n",
+                duration=0.2, host="jump1", by=by, at=clock))
         else:
-            spec = state.specs[item_id]
-            status = state.items[item_id].status
-            if spec.is_approval:
-                command = DecideApproval(item=item_id, go=rng.random() < 0.9,
-                                         approver=rng.choice(spec.approvers), by=by, at=clock)
-                if status is not ItemStatus.TODO and status is not ItemStatus.IN_PROGRESS:
-                    command = MoveItem(item=item_id, action=ItemAction.REOPEN, reason="again",
-                                       by=by, at=clock)
-            else:
-                actions = legal.get(status, [])
-                weights = [8 if a in (ItemAction.START, ItemAction.DONE) else
-                           (0.3 if a is ItemAction.REOPEN else 1) for a in actions]
-                action = rng.choices(actions, weights)[0]
-                command = MoveItem(item=item_id, action=action, reason="bench", by=by, at=clock)
-        result = decide(state, command)
+            result = Refusal("no move found")
+            for _ in range(8):  # a few items until one move is accepted (most wait for dependencies)
+                item_id = rng.choice(ids)
+                result = decide(state, move_for(state, item_id, legal, rng, by, clock))
+                if not isinstance(result, Refusal):
+                    break
         if isinstance(result, Refusal):
             result = decide(state, AddNote(text="refused: " + result.reason, by=by, at=clock))
             assert not isinstance(result, Refusal)
