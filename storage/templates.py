@@ -188,7 +188,6 @@ class _RawItem:
     spec: ItemSpec
     path: str
     pos: _Pos
-    key_pos: dict[str, _Pos]
     dep_pos: list[_Pos]
     cover_pos: list[_Pos]
 
@@ -215,8 +214,10 @@ class _RawTemplate:
     drop: list[tuple[str, _Pos]] = field(default_factory=list)
 
 
-def _plain(node: Node) -> Any:
-    """Plain Python data for an ``x-`` extension (already size-checked)."""
+def _plain(node: Node, depth: int = 0) -> Any:
+    """Plain Python data for an ``x-`` extension (already size-checked; cut at 64 levels)."""
+    if depth > 64:
+        return None
     if isinstance(node, ScalarNode):
         if node.tag == TAG_NULL:
             return None
@@ -234,9 +235,9 @@ def _plain(node: Node) -> Any:
                 return str(node.value)
         return str(node.value)
     if isinstance(node, SequenceNode):
-        return [_plain(child) for child in node.value]
+        return [_plain(child, depth + 1) for child in node.value]
     if isinstance(node, MappingNode):
-        return {str(k.value) if isinstance(k, ScalarNode) else repr(k.tag): _plain(v)
+        return {str(k.value) if isinstance(k, ScalarNode) else repr(k.tag): _plain(v, depth + 1)
                 for k, v in node.value}
     return None  # pragma: no cover
 
@@ -575,7 +576,6 @@ class _Checker:
         else:
             title = (self.text(found["title"].value, "title", one_line=True, allow_empty=False) or "").strip()
         kw: dict[str, Any] = {}
-        key_pos = {key: self.pos(entry.value) for key, entry in found.items()}
         for key in ("details", "owner", "verify", "rollback", "goal", "audience", "baseline", "target",
                     "when"):
             if key in found:
@@ -656,7 +656,7 @@ class _Checker:
             covers=tuple(v for v, _ in covers),
             extensions=extensions, **kw,
         )
-        return _RawItem(spec, self.path, self.pos(found["id"].value), key_pos,
+        return _RawItem(spec, self.path, self.pos(found["id"].value),
                         [p for _, p in deps], [p for _, p in covers])
 
 
@@ -757,7 +757,7 @@ def _check_bytes(data: bytes, shown: str) -> tuple[_RawTemplate, list[TemplateEr
     try:
         text = yaml_nodes.decode(data)
         root = yaml_nodes.compose(text)
-        if root is not None:
+        if root is not None and yaml_nodes.may_have_aliases(text):
             yaml_nodes.expanded_size(root)
         checker = _Checker(shown)
         raw = checker.check(root)

@@ -9,9 +9,11 @@ proportional to its *unique* nodes and refused before anything is expanded. The
 template validator then walks the nodes itself, reporting every problem at the
 node's 1-based line and column.
 
-The loader uses libyaml's event parser when PyYAML was built with it (fast) and the
-pure-Python ``yaml.SafeLoader`` otherwise; both resolve only the standard YAML tags
-and neither can construct arbitrary objects.
+The loader is a subclass of ``yaml.CSafeLoader`` when PyYAML was built with libyaml
+(fast; libyaml itself refuses nesting deeper than 1000 levels) and of the pure-Python
+``yaml.SafeLoader`` otherwise (with a composer that refuses more than ``MAX_DEPTH``
+levels or ``MAX_NODES`` nodes). Both resolve only the standard YAML tags and neither
+constructs any object: only nodes are built.
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
 MAX_BYTES = 1024 * 1024
 """Files larger than this are refused before parsing."""
@@ -80,21 +80,33 @@ class SafeNodeLoader(_BoundedComposer, yaml.SafeLoader):
     """Pure-Python safe loader with the bounded composer."""
 
 
+# First characters for which the safe resolver has an implicit rule; a plain scalar
+# starting with any other character is a string (there are no wildcard rules).
+_RESOLVER_FIRST_CHARS = frozenset(yaml.SafeLoader.yaml_implicit_resolvers)
+assert None not in _RESOLVER_FIRST_CHARS
 _FastLoader: type | None
-try:
-    from yaml._yaml import CParser  # libyaml's event parser
+if getattr(yaml, "__with_libyaml__", False):
 
-    class _CSafeNodeLoader(_BoundedComposer, CParser, SafeConstructor, Resolver):
-        """libyaml events, the bounded Python composer, the standard safe resolver."""
+    class CSafeNodeLoader(yaml.CSafeLoader):
+        """libyaml's safe loader, used only to compose nodes.
 
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
+        libyaml refuses nesting deeper than 1000 levels itself, so its (recursive, C)
+        composer cannot exhaust the stack; the 1 MiB limit bounds the node count.
+        """
 
-    _FastLoader = _CSafeNodeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            # Same answers as the standard resolver, without its work for the common
+            # case of text that cannot be anything but a string.
+            if kind is ScalarNode:
+                if not implicit[0]:
+                    return TAG_STR
+                if value and value[0] not in _RESOLVER_FIRST_CHARS:
+                    return TAG_STR
+            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
+
+    _FastLoader = CSafeNodeLoader
+else:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader = None
 
 
@@ -153,6 +165,11 @@ def compose(text: str, *, fast: bool = True) -> Node | None:
     except RecursionError:
         raise YamlProblem(1, 1, "the document is nested too deeply; refused") from None
     return node
+
+
+def may_have_aliases(text: str) -> bool:
+    """False when the text cannot contain an alias (no ``&`` anchor or no ``*``)."""
+    return "&" in text and "*" in text
 
 
 def expanded_size(root: Node, limit: int = MAX_NODES) -> int:
