@@ -8,7 +8,7 @@ continue the state's), or a :class:`Refusal` whose reason a person can act on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -472,18 +472,23 @@ def _decide_verification(state: ProjectState, command: Command) -> Result:
     return out.events
 
 
-_UNDOABLE_KEY = "models.engine.undoable"
+# Per project (keyed by the identity of its specs, which never change and are shared by
+# every state of the project; the entry keeps them alive, so the id cannot be reused).
+_CACHE_SIZE = 64
+_UNDOABLE: dict[int, tuple[Mapping[str, ItemSpec], tuple[str, ...]]] = {}
 
 
 def backout_steps(state: ProjectState) -> list[RollbackStep]:
     """The rollback steps of done items, newest first: the backout plan."""
     specs = state.specs
-    cached = state.extra.get(_UNDOABLE_KEY)
-    if isinstance(cached, tuple) and cached[0] is specs:
-        undoable: tuple[str, ...] = cached[1]
+    cached = _UNDOABLE.get(id(specs))
+    if cached is not None and cached[0] is specs:
+        undoable = cached[1]
     else:  # once per project: the items that have a rollback
         undoable = tuple(item_id for item_id, spec in specs.items() if spec.rollback)
-        state.extra[_UNDOABLE_KEY] = (specs, undoable)
+        if len(_UNDOABLE) >= _CACHE_SIZE:
+            _UNDOABLE.pop(next(iter(_UNDOABLE)))
+        _UNDOABLE[id(specs)] = (specs, undoable)
     items = state.items
     done = [(run.finished_seq, item_id) for item_id in undoable if (run := items[item_id]).status is S.DONE]
     # Newest first, in log order: the sequence number of the event that closed the item

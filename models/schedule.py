@@ -3,7 +3,7 @@
 :func:`compute_schedule` is called on every change and every clock tick of the
 dashboard, so it is built to be cheap: everything that depends only on the template
 (the topological order, dependency indices, the plan as T-offsets) is computed once per
-template and kept in ``state.extra``; a call then walks the items once or twice.
+project (:func:`plan_for`); a call then walks the items once or twice.
 
 Planned times are held as offsets in seconds from T (the window start) and turned into
 datetimes only when asked for (:meth:`Schedule.planned_start` and friends).
@@ -27,7 +27,7 @@ MarginLevel = Literal["ok", "amber", "red", "none"]
 AMBER_FRACTION = 0.10  # margin under this share of the window length is amber
 PLANNED_BY_T: frozenset[str] = frozenset({"execute", "monitor"})
 
-_PLAN_KEY = "models.schedule.plan"
+_CACHE_SIZE = 64
 _TODO = ItemStatus.TODO
 _RUNNING = ItemStatus.IN_PROGRESS
 _DONE = ItemStatus.DONE
@@ -194,6 +194,9 @@ class Schedule:
         return any(late.item == item_id for late in self.late)
 
 
+_PLANS: dict[int, tuple[Mapping[str, ItemSpec], Plan]] = {}
+
+
 def window_end(state: ProjectState) -> datetime | None:
     """The planned end, or T + the template's default duration when none was planned."""
     if state.window.end is not None:
@@ -206,18 +209,21 @@ def window_end(state: ProjectState) -> datetime | None:
 
 
 def plan_for(state: ProjectState) -> Plan:
-    """The template-only part of the schedule, cached in ``state.extra``.
+    """The template-only part of the schedule, computed once per project.
 
-    ``engine.apply`` copies ``extra`` into each new state, so a project computes its
-    plan once. The cache is checked against the identity of ``state.specs`` (which
-    never changes for a project).
+    Kept in a small module-level cache keyed by the identity of ``state.specs``, which
+    never changes for a project and is shared by every state ``apply`` derives (the entry
+    holds the specs, so their id cannot be reused while it is cached). Not in
+    ``state.extra``: states are snapshotted by storage, caches must not be.
     """
-    cached = state.extra.get(_PLAN_KEY)
-    if isinstance(cached, tuple) and cached[0] is state.specs:
-        plan: Plan = cached[1]
-        return plan
-    plan = build_plan(state.specs)
-    state.extra[_PLAN_KEY] = (state.specs, plan)
+    specs = state.specs
+    cached = _PLANS.get(id(specs))
+    if cached is not None and cached[0] is specs:
+        return cached[1]
+    plan = build_plan(specs)
+    if len(_PLANS) >= _CACHE_SIZE:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[id(specs)] = (specs, plan)
     return plan
 
 

@@ -305,6 +305,13 @@ def test_the_plan_is_computed_once_per_project() -> None:
     assert plan_for(other.state) is not first
 
 
+def test_the_schedule_leaves_no_cache_in_the_state() -> None:
+    d = cutover()
+    d.move("stop-apps", A.DONE)
+    compute_schedule(d.state, d.at)
+    assert d.state.extra == {}  # storage snapshots the state's fields
+
+
 def test_a_cycle_does_not_hang_the_plan() -> None:
     specs = {"a": item("a", depends_on=["b"]), "b": item("b", depends_on=["a"]), "c": item("c")}
     plan = build_plan(specs)
