@@ -20,7 +20,8 @@ from typing import Any
 
 from textual.app import App
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.app import ScreenStackError
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from models.commands import Command, RecordVerification, Refusal
@@ -125,8 +126,16 @@ class UpdeckApp(App[int]):
     # --- what the poller looks at ------------------------------------------------------
 
     @property
+    def top_screen(self) -> Screen[Any] | None:
+        """The active screen, or None while the app starts or shuts down."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
+    @property
     def modal_open(self) -> bool:
-        return isinstance(self.screen, ModalScreen)
+        return isinstance(self.top_screen, ModalScreen)
 
     def watched_project(self) -> str | None:
         """The project of the top-most project-showing screen, if it is loaded."""
@@ -139,7 +148,7 @@ class UpdeckApp(App[int]):
     def home_visible(self) -> bool:
         from tui.screens.home import HomeScreen
 
-        return isinstance(self.screen, HomeScreen)
+        return isinstance(self.top_screen, HomeScreen)
 
     # --- workers -----------------------------------------------------------------------
 

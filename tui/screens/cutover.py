@@ -76,7 +76,7 @@ class CutoverScreen(Screen[None]):
                                                           style="bold red"))
 
     def tick(self) -> None:
-        if self.live is not None and self.app.screen is self:
+        if self.live is not None and self.app.top_screen is self:
             self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -172,7 +172,7 @@ class ProjectScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second: the clock, the forecast, the running times."""
-        if self.live is None or self.app.screen is not self:
+        if self.live is None or self.app.top_screen is not self:
             return
         now = self.app.now()  # type: ignore[attr-defined]
         self.view = project_view(self.live.state, now)

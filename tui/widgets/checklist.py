@@ -269,7 +269,7 @@ class Checklist(ScrollView, can_focus=True):
         status = run.status
         idw = self.id_width()
         show_owner = width >= 70
-        owner_w = 9 if show_owner else 0
+        owner_w = 11 if show_owner else 0
         time_w = 7
         mark_w = 5
         fixed = 2 + 10 + idw + 1 + owner_w + time_w + mark_w
@@ -289,8 +289,9 @@ class Checklist(ScrollView, can_focus=True):
         title.truncate(title_w, overflow="ellipsis", pad=True)
         line.append_text(title)
         if show_owner:
-            owner = plain(spec.owner)[:8]
-            line.append(f" {owner:<8}", style="cyan")
+            owner = plain(spec.owner)
+            owner = owner if len(owner) <= 10 else owner[:9] + "…"
+            line.append(f" {owner:<10}", style="cyan")
         line.append(f"{self.time_text(item_id):>{time_w}}")
         mark = ""
         mark_style = ""

@@ -12,9 +12,11 @@ from textual.widgets import Static
 from models.durations import format_ttime
 from models.events import Event
 from models.schedule import Schedule
-from models.state import ItemStatus, ProjectState
+from models.state import STATUS_WORD, ItemStatus, ProjectState
 from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, plain, status_label
 
+SHORT_FIELDS = {"kind", "owner", "estimate", "at", "due", "priority", "cost",
+                "rollback_estimate", "point_of_no_return"}
 FIELDS = ("kind", "owner", "required", "estimate", "at", "due", "depends_on", "verify",
           "rollback", "rollback_estimate", "point_of_no_return", "approvers", "priority",
           "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags")
@@ -25,19 +27,18 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
     spec = state.specs[item_id]
     run = state.items[item_id]
     out = Text()
-    out.append(f"{item_id}\n", style="bold")
     out.append(plain(spec.title) + "\n", style="bold")
     out.append(status_label(run.status), style=RICH_STATUS_STYLE[run.status])
     if run.by:
         out.append(f" (by {plain(run.by)})", style="dim")
-    if run.reason:
-        out.append(f"\nreason: {plain(run.reason)}")
     waiting = state.open_dependencies(item_id)
     if waiting and run.status is ItemStatus.TODO:
-        out.append("\nwaiting for: " + ", ".join(
-            f"{d} ({state.items[d].status.value})" for d in waiting), style="magenta")
+        out.append(" · waiting for " + ", ".join(
+            f"{d} ({STATUS_WORD[state.items[d].status]})" for d in waiting), style="magenta")
     elif run.status is ItemStatus.TODO:
-        out.append("\nready to start", style="green")
+        out.append(" · ready to start", style="green")
+    if run.reason:
+        out.append(f"\nreason: {plain(run.reason)}")
     if schedule is not None:
         for late in schedule.late:
             if late.item == item_id:
@@ -50,16 +51,17 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
                        + "  finished " + (hhmm(finished) if finished else "-"))
             actual = schedule.actual_duration(item_id)
             if actual is not None:
-                out.append(f"  took {dur(actual)}")
-    if spec.details:
-        out.append("\n\n")
-        out.append(spec.details.strip())  # literal text, newlines kept
-    out.append("\n")
+                running = run.status is ItemStatus.IN_PROGRESS
+                out.append(f"  {'running for' if running else 'took'} {dur(actual)}")
+    short: list[str] = []
+    long: list[tuple[str, str]] = []
     for name in FIELDS:
         value = getattr(spec, name)
-        if value in (None, "", (), False) and name not in ("required",):
+        if name == "required":
+            if not value:
+                short.append("optional")
             continue
-        if name == "required" and value:
+        if value in (None, "", (), False):
             continue
         if name in ("estimate", "rollback_estimate"):
             shown = dur(value)
@@ -68,15 +70,26 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
         elif isinstance(value, tuple):
             shown = ", ".join(str(v) for v in value)
         elif isinstance(value, bool):
-            shown = "yes" if value else "no"
+            shown = "yes"
         else:
             shown = str(value)
-        out.append(f"\n{name.replace('_', ' ')}: ", style="dim")
-        out.append(plain(shown) if name != "verify" else shown)
+        label = name.replace("_", " ")
+        if name in SHORT_FIELDS:
+            short.append(f"{label} {plain(shown)}")
+        else:
+            long.append((label, plain(shown)))
+    if short:
+        out.append("\n" + " · ".join(short), style="")
+    for label, shown in long:
+        out.append(f"\n{label}: ", style="dim")
+        out.append(shown)
     blocks = state.dependents.get(item_id, ())
     if blocks:
         out.append("\nblocks: ", style="dim")
         out.append(", ".join(blocks[:12]) + (f" +{len(blocks) - 12} more" if len(blocks) > 12 else ""))
+    if spec.details:
+        out.append("\n\n")
+        out.append(spec.details.strip())  # literal text (never markup), newlines kept
     if spec.is_approval:
         out.append("\n\nDecisions", style="bold underline")
         decided = {d.approver: d for d in run.decisions}

@@ -47,12 +47,15 @@ class PhaseBar(Widget):
             sel = info.id == self.selected
             mark = "▸" if sel else ("•" if info.id == self.current else " ")
             gate = GATE_SYMBOL[info.gate]
-            name_w = width - 4
-            name = info.short[:name_w]
-            head = f"{mark}{info.number} {name:<{name_w}}"
+            name = info.short[: width - 4]
+            head = f"{mark}{info.number} {name}"
             style = "bold reverse" if sel else ("bold" if info.id == self.current else "")
             top.append(head, style=style)
+            if len(head) + 2 <= width:
+                top.append(" ", style=style)
+                head += " "
             top.append(gate, style=(style + " " + GATE_STYLE[info.gate]).strip())
+            top.append(" " * (width - len(head) - 1))
             count = f"{info.done}/{info.total}" if info.total else "-"
             bar_w = max(2, width - len(count) - 2)
             filled = round(info.fraction * bar_w)

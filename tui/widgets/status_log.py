@@ -49,6 +49,7 @@ class StatusLog(ScrollView, can_focus=True):
         self.operator_filter = ""  # "" = everyone
         self.last_seq = 0
         self.unseen = 0
+        self.follow = True  # stick to the newest entry until the user scrolls up
 
     # --- data -----------------------------------------------------------------
 
@@ -63,7 +64,7 @@ class StatusLog(ScrollView, can_focus=True):
         if not fresh:
             return 0
         fresh.sort(key=lambda e: e.seq)
-        following = self.is_following
+        following = self.follow
         start = len(self.events)
         self.events.extend(fresh)
         self.last_seq = fresh[-1].seq
@@ -71,7 +72,7 @@ class StatusLog(ScrollView, can_focus=True):
         self.shown.extend(added)
         self.virtual_size = Size(self.size.width, len(self.shown))
         if following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
             self.unseen = 0
         else:
             self.unseen += len(added)
@@ -81,8 +82,13 @@ class StatusLog(ScrollView, can_focus=True):
 
     @property
     def is_following(self) -> bool:
-        height = self.scrollable_content_region.height
-        return round(self.scroll_offset.y) + height >= len(self.shown) - 0 or not self.shown
+        return self.follow
+
+    def _to_end(self) -> None:
+        self.follow = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        # The new virtual size is applied on the next refresh: scroll again after it.
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
 
     def _passes(self, event: Event) -> bool:
         if self.kind_filter != "all" and event.kind not in KIND_GROUPS[self.kind_filter]:
@@ -93,7 +99,7 @@ class StatusLog(ScrollView, can_focus=True):
         self.shown = [i for i, e in enumerate(self.events) if self._passes(e)]
         self.virtual_size = Size(self.size.width, len(self.shown))
         if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
             self.unseen = 0
         self._update_title()
         self.refresh()
@@ -122,7 +128,7 @@ class StatusLog(ScrollView, can_focus=True):
     # --- actions --------------------------------------------------------------
 
     def action_follow(self) -> None:
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._to_end()
         self.unseen = 0
         self._update_title()
 
@@ -140,13 +146,18 @@ class StatusLog(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if self.unseen and self.is_following:
-            self.unseen = 0
-            self._update_title()
+        if new < old and new < self.max_scroll_y:
+            self.follow = False  # the user looks back: stay put
+        elif new >= self.max_scroll_y:
+            self.follow = True
+            if self.unseen:
+                self.unseen = 0
+                self._update_title()
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.shown))
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if self.follow:
+            self._to_end()
 
     # --- drawing --------------------------------------------------------------
 
