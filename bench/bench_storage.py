@@ -22,24 +22,22 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import orjson  # noqa: E402
-
 from models.commands import AddNote, ItemAction, MoveItem  # noqa: E402
-from models.engine import decide, fold  # noqa: E402
-from models.engine import initial_state as _initial_state  # noqa: E402, F401
+from models.engine import decide  # noqa: E402
 from models.events import Event, utc_now  # noqa: E402
 from storage import layout  # noqa: E402
-from storage.atomic_storage import ensure_shared_dir, write_atomic  # noqa: E402
 from storage.feed import Watcher  # noqa: E402
 from storage.repository import Repository  # noqa: E402
 from tests.storage_helpers import OPERATOR, T0, make_project  # noqa: E402
@@ -55,8 +53,8 @@ def pct(values: list[float], p: float) -> float:
 
 def line(label: str, values: list[float], target: str = "", unit: str = "ms") -> None:
     med, p95 = statistics.median(values), pct(values, 95)
-    print(f"  {label:<46} median {med:8.1f} {unit}   p95 {p95:8.1f} {unit}   "
-          f"(n={len(values)}){'   target ' + target if target else ''}", flush=True)
+    print(f"  {label:<48} median {med:7.1f} {unit:<3} p95 {p95:7.1f} {unit:<3} max {max(values):7.1f}"
+          f" (n={len(values)}){'   target ' + target if target else ''}", flush=True)
 
 
 # --- building the data --------------------------------------------------------------
@@ -71,7 +69,6 @@ def build_events(items: int, count: int) -> list[Event]:
     assert isinstance(result, list)
     events = list(result)
     ids = [spec.id for spec in project.template.items()]
-    at = T0
     n = 0
 
     def run(cmd: object) -> None:
@@ -89,8 +86,6 @@ def build_events(items: int, count: int) -> list[Event]:
             if len(events) >= count:
                 break
             n += 1
-            at = at.replace(microsecond=0) if n % 1000 else at
-            from datetime import timedelta
             at = T0 + timedelta(seconds=n)
             if round_no == 0:
                 run(MoveItem(item=item, action=ItemAction.START, by=OPERATOR, at=at))
@@ -104,22 +99,6 @@ def build_events(items: int, count: int) -> list[Event]:
                 run(MoveItem(item=item, action=ItemAction.DONE, by=OPERATOR, at=at))
         round_no += 1
     return events[:count]
-
-
-def write_project(data: Path, events: list[Event], segment_size: int) -> None:
-    project = fold(events[:1]).project
-    folder = data / layout.PROJECTS / PID
-    ensure_shared_dir(folder)
-    meta = layout.project_meta_doc(PID, segment_size, project.name, project.template_id,
-                                   project.template_version, events[0].at.isoformat(), "alice")
-    write_atomic(folder / layout.PROJECT_FILE, orjson.dumps(meta))
-    number, start = 1, 0
-    while start < len(events):
-        chunk = events[start:start + segment_size]
-        write_atomic(layout.segment_path(folder, number),
-                     orjson.dumps(layout.segment_doc(number, chunk[0].seq, chunk)))
-        start += segment_size
-        number += 1
 
 
 def write_plain(path: Path, events: list[Event]) -> None:
@@ -136,9 +115,16 @@ t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from storage.repository import Repository
 t1 = time.perf_counter()
-state = Repository({data!r}).load({pid!r})
+if {full!r}:
+    import storage.snapshot
+    storage.snapshot._FINGERPRINT = ""  # no usable snapshot: replay the whole log
+repo = Repository({data!r})
+state = repo.load({pid!r})
 t2 = time.perf_counter()
 rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
+if {all_events!r}:
+    assert len(repo.events({pid!r})) == state.seq
+    rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
 print(t2 - t0, t2 - t1, rss, state.seq)
 """
 
@@ -219,53 +205,130 @@ def feed_latency(writer_script: str, poll: object, rounds: int) -> list[float]:
     return times
 
 
+def sweep(args: argparse.Namespace) -> None:
+    """Why 1,000 events per segment: write cost grows with the newest segment, cold open
+    with the newest segment too (events after the snapshot), the sealing write with the
+    item count only."""
+    tmp = Path(tempfile.mkdtemp(prefix="updeck-sweep-"))
+    events = build_events(args.items, args.events)
+    print(f"segment size sweep: {args.items} items, {args.events} events; 100 writes that fill "
+          "the newest segment (worst case), cold open in-process (5x), one sealing write")
+    print(f"  {'segment':>8} {'write p50':>10} {'write p95':>10} {'open p50':>9} {'open max':>9} "
+          f"{'sealing':>8} {'newest KiB':>10} {'files':>6}")
+    for size in (250, 500, 1000, 2000, 5000):
+        data = tmp / f"s{size}"
+        start = args.events - 100
+        Repository(data).import_log(events[:start], segment_size=size)
+        repo = Repository(data)
+        repo.load(PID)
+        ids = [s.id for s in repo.load(PID).project.template.items()]
+        lat = []
+        for n in range(100):
+            cmd = AddNote(text=f"write {n}", item=ids[n % len(ids)], by=OPERATOR, at=utc_now())
+            w0 = time.perf_counter()
+            repo.submit(PID, cmd)
+            lat.append((time.perf_counter() - w0) * 1000)
+        opens = []
+        for _ in range(5):
+            gc.collect()
+            o0 = time.perf_counter()
+            Repository(data).load(PID)
+            opens.append((time.perf_counter() - o0) * 1000)
+        folder = data / layout.PROJECTS / PID
+        newest = max(folder.glob("log-*.json")).stat().st_size / 1024
+        s0 = time.perf_counter()
+        repo.submit(PID, AddNote(text="seal", by=OPERATOR, at=utc_now()))
+        seal = (time.perf_counter() - s0) * 1000
+        files = len(list(folder.glob("log-*.json")))
+        print(f"  {size:>8} {statistics.median(lat):>8.1f}ms {pct(lat, 95):>8.1f}ms "
+              f"{statistics.median(opens):>7.1f}ms {max(opens):>7.1f}ms {seal:>6.1f}ms "
+              f"{newest:>10.0f} {files:>6}", flush=True)
+        repo.forget()
+        shutil.rmtree(data)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--segment", type=int, default=layout.DEFAULT_SEGMENT_SIZE)
     parser.add_argument("--writes", type=int, default=300)
+    parser.add_argument("--sweep", action="store_true",
+                        help="only compare segment sizes (write p95, cold open, sealing write)")
     parser.add_argument("--cold", type=int, default=7)
     parser.add_argument("--skip-plain", action="store_true")
     args = parser.parse_args()
 
+    if args.sweep:
+        sweep(args)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="updeck-bench-"))
     data = tmp / "data"
     print(f"updeck storage bench: {args.items} items, {args.events} events, segments of "
           f"{args.segment}, in {tmp} (python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
     t0 = time.perf_counter()
     events = build_events(args.items, args.events)
-    write_project(data, events, args.segment)
+    # The project starts `writes` events short, so the timed writes fill the newest segment
+    # to the brim (the most expensive writes); one more write then starts a new segment.
+    start = args.events - args.writes
+    Repository(data).import_log(events[:start], segment_size=args.segment)
     folder = data / layout.PROJECTS / PID
-    total = sum(p.stat().st_size for p in folder.glob("log-*.json"))
-    active = max(folder.glob("log-*.json"))
-    print(f"  built in {time.perf_counter() - t0:.1f} s: {total / 2**20:.1f} MiB of log in "
-          f"{len(list(folder.glob('log-*.json')))} segments; active segment "
-          f"{active.stat().st_size / 1024:.0f} KiB", flush=True)
+    print(f"  built in {time.perf_counter() - t0:.1f} s (events by the engine, written with "
+          f"Repository.import_log): {start} events", flush=True)
 
-    print("updeck (segmented TinyDB, atomic storage, file lock):")
+    print("updeck (segmented TinyDB, atomic storage, file lock, snapshots):")
     repo = Repository(data)
     repo.load(PID)
     gc.collect()
     lat = []
     ids = [s.id for s in repo.load(PID).project.template.items()]
-    for n in range(args.writes):
+
+    def command(n: int) -> AddNote | MoveItem:
         item = ids[n % len(ids)]
-        cmd = (AddNote(text=f"write {n}", item=item, by=OPERATOR, at=utc_now()) if n % 2
-               else MoveItem(item=item, action=ItemAction.REOPEN, reason="again", by=OPERATOR,
-                             at=utc_now()))
+        if n % 2:
+            return AddNote(text=f"write {n}", item=item, by=OPERATOR, at=utc_now())
+        return MoveItem(item=item, action=ItemAction.REOPEN, reason="again", by=OPERATOR,
+                        at=utc_now())
+
+    for n in range(args.writes):
+        cmd = command(n)
         w0 = time.perf_counter()
         result = repo.submit(PID, cmd)
         lat.append((time.perf_counter() - w0) * 1000)
         assert isinstance(result, list), result
+    segs = sorted(folder.glob("log-*.json"))
+    total = sum(p.stat().st_size for p in segs)
+    print(f"  now {repo.load(PID).seq} events: {total / 2**20:.1f} MiB of log in {len(segs)} "
+          f"segments, the newest {segs[-1].stat().st_size / 1024:.0f} KiB and full", flush=True)
     line("acknowledged durable write (submit)", lat, "p95 < 15 ms")
 
-    wall, inproc, load, rss = cold(COLD_UPDECK.format(root=str(ROOT), data=str(data), pid=PID),
-                                   args.cold)
+    def cold_updeck(full: bool, all_events: bool, runs: int) -> tuple[list[float], ...]:
+        return cold(COLD_UPDECK.format(root=str(ROOT), data=str(data), pid=PID, full=full,
+                                       all_events=all_events), runs)
+
+    wall, inproc, load, rss = cold_updeck(False, False, args.cold)
     line("cold open: imports + load (in the process)", inproc, "< 400 ms")
-    line("cold open: load only (disk -> folded state)", load)
+    line("cold open: load only (disk -> folded state)", load, "< 400 ms")
     line("cold open: whole subprocess incl. interpreter", wall)
     line("RSS of a process holding the project", rss, "< 150 MB", unit="MiB")
+    wall, inproc, load, rss = cold_updeck(True, False, 3)
+    line("cold open without snapshot: imports + replay", inproc)
+    line("cold open without snapshot: replay only", load)
+    wall, inproc, load, rss = cold_updeck(False, True, 3)
+    line("RSS after reading the whole log (events(0))", rss, "< 150 MB", unit="MiB")
+
+    sealing = []
+    for n in range(3):  # a write that starts a segment also writes the snapshot
+        repo.forget()
+        shutil.copytree(data, tmp / f"copy{n}")
+        other = Repository(tmp / f"copy{n}")
+        other.load(PID)
+        w0 = time.perf_counter()
+        assert isinstance(other.submit(PID, command(2 * n + 1)), list)
+        sealing.append((time.perf_counter() - w0) * 1000)
+        other.forget()
+        shutil.rmtree(tmp / f"copy{n}")
+    line("a write that starts a segment (+ snapshot)", sealing, "once per segment")
 
     watcher = Watcher(repo, PID)
     idle = []

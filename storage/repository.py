@@ -25,8 +25,8 @@ from tinydb.table import Document
 
 from models.commands import Command, CreateProject, Refusal
 from models.engine import apply, decide, fold
-from models.events import GENESIS, ChainBreak, Event, Operator, utc_now, verify_chain
-from models.project import Project
+from models.events import GENESIS, ChainBreak, Event, EventKind, Operator, utc_now, verify_chain
+from models.project import Project, project_from_dict
 from models.state import ProjectState
 from storage import layout, snapshot
 from storage.atomic_storage import (
@@ -81,7 +81,7 @@ class _Cached:
     # the project from a snapshot reads the older, sealed segments only when asked.
     base: int = 0
     base_segment: int = 1  # the first segment whose events are in ``events``
-    # (size, mtime_ns) of the files that never change (project.json, sealed segments)
+    # path -> (size, mtime_ns) of the files that never change (project.json, sealed segments)
     fixed: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -161,6 +161,24 @@ class Repository:
         result = decide(None, CreateProject(project=project, by=by, at=at or utc_now()))
         if isinstance(result, Refusal):  # pragma: no cover - decide(None, Create) never refuses
             raise StorageError(result.reason)
+        return self.import_log(result)
+
+    def import_log(self, events: list[Event], *, segment_size: int | None = None) -> ProjectState:
+        """Write a new project from a whole, sealed status log (its first event creates the
+        project): a restore, a move between data folders, a benchmark. The chain is
+        verified first; segments and the newest snapshot are written as the writers would.
+        ``ProjectExists`` if the id is taken; the folder appears whole or not at all."""
+        broken = verify_chain(events)
+        if broken is not None:
+            raise StorageError(f"cannot import a broken log: {broken}")
+        try:
+            state = fold(events)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StorageError(f"cannot import: the log cannot be replayed ({exc})") from exc
+        project = state.project
+        if not layout.PROJECT_ID_RE.match(project.id):
+            raise StorageError(f"{project.id!r} is not a usable project id")
+        size = segment_size or self.segment_size
         ensure_shared_dir(self.projects_dir)
         final = self.projects_dir / project.id
         if final.exists():
@@ -170,12 +188,17 @@ class Repository:
         try:
             os.mkdir(aside)
             os.chmod(aside, dir_mode())
-            created = result[0]
             meta = layout.project_meta_doc(
-                project.id, self.segment_size, project.name, project.template_id,
-                project.template_version, created.at.isoformat(), by.user)
+                project.id, size, project.name, project.template_id, project.template_version,
+                events[0].at.isoformat(), events[0].by.user)
             write_atomic(aside / layout.PROJECT_FILE, orjson.dumps(meta))
-            write_atomic(segment_path(aside, 1), orjson.dumps(layout.segment_doc(1, 1, result)))
+            starts = list(range(0, len(events), size))
+            for number, start in enumerate(starts, start=1):
+                chunk = events[start:start + size]
+                write_atomic(segment_path(aside, number),
+                             orjson.dumps(layout.segment_doc(number, chunk[0].seq, chunk)))
+            if len(starts) > 1:
+                self._write_snapshot(aside, len(starts), fold(events[:starts[-1]]))
             write_atomic(aside / LOCK_NAME, b"")  # the lock file, group-writable from the start
             try:
                 os.rename(aside, final)
@@ -370,7 +393,7 @@ class Repository:
         try:
             if cached.active_count >= cached.segment_size:
                 number = cached.active + 1
-                self._write_snapshot(cached, number)
+                self._write_snapshot(cached.folder, number, cached.state)
                 path = segment_path(cached.folder, number)
                 db = open_db(path)
                 storage_of(db).write(layout.segment_doc(number, events[0].seq, events))
@@ -389,13 +412,13 @@ class Repository:
         cached.state = state
         cached.events.extend(events)
 
-    def _write_snapshot(self, cached: _Cached, number: int) -> None:
+    @staticmethod
+    def _write_snapshot(folder: Path, number: int, state: ProjectState) -> None:
         """Best effort: ``snap-<number>.json``, the state before segment ``number``, and
         the stat of every sealed segment; older snapshots but one are removed."""
         fp = snapshot.fingerprint()
         if not fp:
             return
-        folder = cached.folder
         try:
             sealed: dict[str, list[int]] = {}
             for n in range(1, number):
@@ -405,8 +428,8 @@ class Repository:
                 sealed[str(n)] = [key[1], key[2]]
             doc = {"snapshot": {"1": {
                 "schema": layout.SCHEMA_VERSION, "fingerprint": fp, "segment": number,
-                "seq": cached.state.seq, "last_hash": cached.state.last_hash, "sealed": sealed,
-                "state": snapshot.encode_state(cached.state),
+                "seq": state.seq, "last_hash": state.last_hash, "sealed": sealed,
+                "state": snapshot.encode_state(state),
             }}}
             write_atomic(snapshot.snapshot_path(folder, number), orjson.dumps(doc))
         except (snapshot.SnapshotError, OSError, TypeError, orjson.JSONEncodeError):
@@ -470,17 +493,21 @@ class Repository:
     @staticmethod
     def _fixed_files_changed(cached: _Cached) -> bool:
         """One stat per sealed segment (and project.json): they must never change."""
-        for name, key in cached.fixed.items():
-            now = stat_key(cached.folder / name)
-            if now is None or (now[1], now[2]) != key:
+        for path, (size, mtime) in cached.fixed.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                return True
+            if st.st_size != size or st.st_mtime_ns != mtime:
                 return True
         return False
 
     @staticmethod
     def _fix(cached: _Cached, number: int) -> None:
-        key = stat_key(segment_path(cached.folder, number))
+        path = str(segment_path(cached.folder, number))
+        key = stat_key(Path(path))
         if key is not None:
-            cached.fixed[layout.segment_name(number)] = (key[1], key[2])
+            cached.fixed[path] = (key[1], key[2])
 
     def _catch_up(self, project_id: str, cached: _Cached) -> None:
         while True:
@@ -655,7 +682,7 @@ class Repository:
                          seen=state.seq, decoder=decoder, base=base, base_segment=first_segment)
         key = stat_key(folder / layout.PROJECT_FILE)
         if key is not None:
-            cached.fixed[layout.PROJECT_FILE] = (key[1], key[2])
+            cached.fixed[str(folder / layout.PROJECT_FILE)] = (key[1], key[2])
         for number in numbers[:-1]:
             self._fix(cached, number)
         return cached
@@ -701,7 +728,9 @@ class Repository:
         event = decoder.event(doc)
         if event.computed_hash() != event.hash or event.prev != GENESIS:
             raise snapshot.SnapshotError("the first event does not match its hash")
-        return fold([event]).project
+        if event.kind is not EventKind.PROJECT_CREATED:
+            raise snapshot.SnapshotError("the first event does not create the project")
+        return project_from_dict(event.payload["project"])
 
     @staticmethod
     def _salvage(events: list[Event]) -> ProjectState | None:

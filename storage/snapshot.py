@@ -102,46 +102,43 @@ def _registry() -> tuple[dict[str, type[Any]], dict[str, type[Enum]]]:
 
 
 _CLASSES, _ENUMS = _registry()
-_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
+_MISSING = object()
+_PLAIN = (str, int, float, bool, type(None))
 
 
-def _defaults(cls: type[Any]) -> dict[str, Any]:
-    known = _DEFAULTS.get(cls)
+def _fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
+    """(name, default or _MISSING) of each field of a known dataclass, cached."""
+    known = _FIELDS.get(cls)
     if known is None:
-        known = {}
+        pairs = []
         for f in dataclasses.fields(cls):
             if f.default is not dataclasses.MISSING:
-                known[f.name] = f.default
+                pairs.append((f.name, f.default))
             elif f.default_factory is not dataclasses.MISSING:
-                known[f.name] = f.default_factory()
-        _DEFAULTS[cls] = known
+                pairs.append((f.name, f.default_factory()))
+            else:
+                pairs.append((f.name, _MISSING))
+        known = _FIELDS[cls] = tuple(pairs)
     return known
-
-
-_MISSING = object()
 
 
 def encode(value: Any) -> Any:
     """Plain JSON data for a value of the state (type-tagged where JSON has no type)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        if isinstance(value, Enum):
-            return {"$e": type(value).__name__, "v": value.value}
+    kind = type(value)
+    if kind in _PLAIN:
         return value
     if isinstance(value, Enum):
-        return {"$e": type(value).__name__, "v": value.value}
-    if isinstance(value, datetime):
+        return {"$e": kind.__name__, "v": value.value}
+    if kind is datetime:
         return {"$d": value.isoformat()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cls = type(value)
-        if _CLASSES.get(cls.__name__) is not cls:
-            raise SnapshotError(f"cannot snapshot a {cls.__name__}")
-        defaults = _defaults(cls)
-        out: dict[str, Any] = {"$c": cls.__name__}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if defaults.get(f.name, _MISSING) == item:
+    if _CLASSES.get(kind.__name__) is kind:
+        out: dict[str, Any] = {"$c": kind.__name__}
+        for name, default in _fields(kind):
+            item = getattr(value, name)
+            if default is not _MISSING and (item is default or item == default):
                 continue
-            out[f.name] = encode(item)
+            out[name] = encode(item)
         return out
     if isinstance(value, tuple):
         return {"$t": [encode(v) for v in value]}
@@ -151,7 +148,9 @@ def encode(value: Any) -> Any:
         if not all(isinstance(k, str) for k in value):
             raise SnapshotError("cannot snapshot a mapping with non-text keys")
         return {"$m": {k: encode(v) for k, v in value.items()}}
-    raise SnapshotError(f"cannot snapshot a {type(value).__name__}")
+    if isinstance(value, (str, int, float)):  # subclasses of plain types, e.g. a str enum
+        return value
+    raise SnapshotError(f"cannot snapshot a {kind.__name__}")
 
 
 def decode(data: Any) -> Any:

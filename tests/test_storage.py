@@ -34,7 +34,15 @@ from models.engine import fold
 from models.events import Operator, verify_chain
 from models.project import Window
 from storage import atomic_storage, layout, snapshot
-from storage.errors import AmbiguousProject, Busy, DamagedProject, ProjectExists, ProjectNotFound, WriteFailed
+from storage.errors import (
+    AmbiguousProject,
+    Busy,
+    DamagedProject,
+    ProjectExists,
+    ProjectNotFound,
+    StorageError,
+    WriteFailed,
+)
 from storage.feed import Watcher
 from storage.repository import Repository, open_repository
 from tests.storage_helpers import OPERATOR, T0, make_project
@@ -350,3 +358,26 @@ def test_migration_hook_runs_under_the_lock(repo: Repository, monkeypatch: pytes
     assert isinstance(fresh.submit("p1", note("v2 data")), list)
     assert Repository(repo.data_dir).load("p1").seq == 3
     assert len(calls) == 1
+
+
+def test_import_log_writes_segments_and_a_snapshot(tmp_path: Path) -> None:
+    source = Repository(tmp_path / "a", segment_size=1000)
+    source.create_project(make_project(5, project_id="imp"), OPERATOR, T0)
+    for i in range(13):
+        source.submit("imp", note(f"n{i}"))
+    events = source.events("imp")
+    target = Repository(tmp_path / "b")
+    state = target.import_log(events, segment_size=4)
+    assert state == source.load("imp")
+    folder = target.project_dir("imp")
+    assert len(list(folder.glob("log-*.json"))) == 4
+    assert [p.name for p in folder.glob("snap-*.json")] == ["snap-000004.json"]
+    fresh = Repository(tmp_path / "b")
+    assert fresh.load("imp") == state and fresh._cache["imp"].base == 12
+    assert fresh.events("imp") == events
+    assert isinstance(fresh.submit("imp", note("more")), list)
+    with pytest.raises(ProjectExists):
+        target.import_log(events)
+    tampered = [*events[:3], events[4]]
+    with pytest.raises(StorageError):
+        Repository(tmp_path / "c").import_log(tampered)
