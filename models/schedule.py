@@ -231,7 +231,10 @@ def build_plan(specs: Mapping[str, ItemSpec]) -> Plan:
     template_order = tuple(specs)
     order = _topological_order(specs)
     index = {item_id: i for i, item_id in enumerate(order)}
-    deps = tuple(tuple(index[d] for d in specs[item_id].depends_on if d in index) for item_id in order)
+    # Only edges to earlier items: the longest-path walk relies on it (a cycle, which the
+    # loader refuses anyway, loses its closing edge instead of looping).
+    deps = tuple(tuple(index[d] for d in specs[item_id].depends_on if d in index and index[d] < i)
+                 for i, item_id in enumerate(order))
     estimates = tuple(specs[item_id].estimate or 0 for item_id in order)
     starts: dict[str, int | None] = {}
     finishes: dict[str, int | None] = {}

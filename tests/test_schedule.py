@@ -317,6 +317,10 @@ def test_a_cycle_does_not_hang_the_plan() -> None:
     plan = build_plan(specs)
     assert sorted(plan.order) == ["a", "b", "c"]
     assert plan.order[0] == "c"
+    assert all(d < i for i, deps in enumerate(plan.deps) for d in deps)
+    d = Driver(*specs.values())  # instantiate does not validate; the loader would refuse this
+    s = compute_schedule(d.state, d.at)
+    assert set(s.critical_path) <= {"a", "b", "c"}
 
 
 def big_driver(n: int = 2000) -> Driver:
