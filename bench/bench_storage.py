@@ -124,6 +124,7 @@ t2 = time.perf_counter()
 rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
 if {all_events!r}:
     assert len(repo.events({pid!r})) == state.seq
+    t2 = time.perf_counter()
     rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
 print(t2 - t0, t2 - t1, rss, state.seq)
 """
@@ -315,6 +316,7 @@ def main() -> None:
     line("cold open without snapshot: imports + replay", inproc)
     line("cold open without snapshot: replay only", load)
     wall, inproc, load, rss = cold_updeck(False, True, 3)
+    line("cold open + the whole log (load, events(0))", load)
     line("RSS after reading the whole log (events(0))", rss, "< 150 MB", unit="MiB")
 
     sealing = []

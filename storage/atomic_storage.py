@@ -52,12 +52,22 @@ class WriteError(OSError):
 # --- modes and folders ------------------------------------------------------------
 
 def _umask() -> int:
-    # os.umask can only be read by setting it; do it once per process.
+    """The process umask: from /proc on Linux (no change to the process), else by setting
+    and restoring it once (racy with other threads only at that first call)."""
     global _UMASK
     if _UMASK is None:
-        current = os.umask(0o022)
-        os.umask(current)
-        _UMASK = current
+        try:
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("Umask:"):
+                        _UMASK = int(line.split()[1], 8)
+                        break
+        except (OSError, ValueError):
+            pass
+        if _UMASK is None:
+            current = os.umask(0o022)
+            os.umask(current)
+            _UMASK = current
     return _UMASK
 
 
@@ -140,7 +150,11 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> StatKey
             os.unlink(tmp)
         what = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
         raise WriteError(exc.errno, f"could not save {path}: {what}") from exc
-    fsync_dir(path.parent)
+    try:
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise WriteError(exc.errno, f"{path} was replaced but its folder could not be synced "
+                         f"({exc.strerror}); the change may not survive a power loss") from exc
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 

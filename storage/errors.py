@@ -56,10 +56,11 @@ class ProjectExists(StorageError):
 
 
 class WriteFailed(StorageError):
-    """Saving failed (disk full, permissions): nothing was acknowledged, the files on disk
-    are as they were before."""
+    """Saving failed (disk full, permissions): the change was not acknowledged. The files
+    on disk are as they were before, except in the rare case the reason says otherwise."""
 
     def __init__(self, project_id: str, reason: str) -> None:
-        super().__init__(f"project {project_id}: {reason}; nothing was changed, retry when fixed")
+        super().__init__(f"project {project_id}: {reason}; the change was not acknowledged, "
+                         "retry when fixed")
         self.project_id = project_id
         self.reason = reason

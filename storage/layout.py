@@ -190,6 +190,13 @@ def decode_segment(path: Path, number: int, tables: Tables, decoder: EventDecode
     docs = tables.get("events")
     if not isinstance(docs, dict) or not docs:
         raise Damage(path, "holds no events")
+    if after_seq >= expected_first:
+        # What was read before must still be there, unchanged: a rolled-back or rewritten
+        # segment must not be appended to (the log would get a gap or a fork).
+        known = docs.get(str(after_seq))
+        if not isinstance(known, dict) or known.get("hash") != prev_hash:
+            raise Damage(path, f"event #{after_seq} is not the one read before "
+                         "(the segment was rolled back or rewritten)")
     events: list[Event] = []
     seq = expected_first
     prev = prev_hash

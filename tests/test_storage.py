@@ -381,3 +381,17 @@ def test_import_log_writes_segments_and_a_snapshot(tmp_path: Path) -> None:
     tampered = [*events[:3], events[4]]
     with pytest.raises(StorageError):
         Repository(tmp_path / "c").import_log(tampered)
+
+
+def test_a_rolled_back_segment_is_never_appended_to(repo: Repository) -> None:
+    repo.create_project(make_project(4, project_id="p1"), OPERATOR)
+    repo.submit("p1", note("one"))
+    active = repo.project_dir("p1") / "log-000001.json"
+    older = active.read_bytes()
+    repo.submit("p1", note("two"))
+    repo.submit("p1", note("three"))
+    active.write_bytes(older)  # e.g. restored from a backup while the dashboard runs
+    with pytest.raises(DamagedProject) as info:
+        repo.submit("p1", note("four"))
+    assert "rolled back" in str(info.value)
+    assert active.read_bytes() == older

@@ -11,17 +11,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import select
 import stat
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.commands import (
     AddNote,
@@ -63,6 +60,9 @@ from tui.cli_output import (
     table,
 )
 from tui.cli_values import parse_end, parse_moment, parse_timeout, parse_var, parse_window
+
+if TYPE_CHECKING:
+    import subprocess
 
 POLL_SECONDS = 0.3  # how often --follow and --wait look at the change marker
 FULL_CHECK_SECONDS = 5.0  # and how often they look regardless of it
@@ -448,6 +448,8 @@ class _Watcher:
 
 def stdout_closed() -> bool:
     """True when stdout is a pipe whose reader went away (so --follow can stop)."""
+    import select
+
     try:
         fd = sys.stdout.fileno()
         if not stat.S_ISFIFO(os.fstat(fd).st_mode):
@@ -538,6 +540,9 @@ class _Run:
 def _run_streaming(command: str, timeout: float) -> _Run:
     """Run ``command`` through the shell, copying its output to ours as it comes, keeping
     the last 4 KB; kill its whole process group on timeout or Ctrl-C."""
+    import subprocess
+    import threading
+
     run = _Run()
     started = time.monotonic()
     proc = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -588,6 +593,8 @@ def _run_streaming(command: str, timeout: float) -> _Run:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    import subprocess
+
     with contextlib.suppress(OSError):
         os.killpg(proc.pid, 15)
     try:

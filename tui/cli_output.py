@@ -17,7 +17,6 @@ from models import rollups
 from models.durations import format_duration
 from models.events import Event
 from models.phases import PHASE_BY_ID
-from models.report import event_data, event_text
 from models.schedule import Schedule
 from models.state import STATUS_SYMBOL, ItemStatus, ProjectState
 from tui.cli_values import iso
@@ -310,12 +309,16 @@ def _window_short(window: Data) -> str:
 
 def log_line(event: Event) -> str:
     """``#12  2026-12-05 22:14:03  alice  item_done  stop-apps  done: all writers stopped``."""
+    from models.report import event_text
+
     at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return (f"#{event.seq:<4} {at}  {event.by.user:<10} {event.kind.value:<21} "
             f"{event.item or '-':<14} {event_text(event)}")
 
 
 def log_entry(event: Event) -> Data:
+    from models.report import event_data
+
     return event_data(event)
 
 
