@@ -15,6 +15,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.commands import (
     AddNote,
@@ -395,3 +397,34 @@ def test_a_rolled_back_segment_is_never_appended_to(repo: Repository) -> None:
         repo.submit("p1", note("four"))
     assert "rolled back" in str(info.value)
     assert active.read_bytes() == older
+
+
+_ACTIONS = [ItemAction.START, ItemAction.DONE, ItemAction.FAIL, ItemAction.SKIP, ItemAction.BLOCK,
+            ItemAction.UNBLOCK, ItemAction.REOPEN]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 5), st.integers(0, 2)), max_size=40))
+def test_snapshot_restores_exactly_the_folded_state(steps: list[tuple[int, int, int]]) -> None:
+    """Property: whatever happened, restore(encode(state)) == state (the codec is a cache
+    of the fold and must never change what a process sees)."""
+    from models.commands import CreateProject
+    from models.engine import submit
+
+    project = make_project(6, project_id="prop", approvals=1)
+    state, _ = submit(None, CreateProject(project=project, by=OPERATOR, at=T0))
+    items = [*(f"i{n:04d}" for n in range(1, 7)), "a01"]
+    who = [OPERATOR, BOB, Operator("carol", "h2", "10.1.1.1")]
+    for n, (action, item, person) in enumerate(steps):
+        at = T0 + timedelta(minutes=n + 1)
+        if action == 7:
+            cmd: object = AddNote(text=f"note {n}", by=who[person], at=at)
+        elif action in (8, 9):
+            cmd = DecideApproval(item="a01", go=action == 8, by=who[person], at=at, note="n")
+        else:
+            cmd = MoveItem(item=items[item], action=_ACTIONS[action], reason="why", by=who[person],
+                           at=at)
+        state, _ = submit(state, cmd)  # type: ignore[arg-type]
+    assert state is not None
+    data = orjson.loads(orjson.dumps(snapshot.encode_state(state)))
+    assert snapshot.restore_state(state.project, data) == state
