@@ -130,9 +130,20 @@ def _schedule(state: ProjectState, now: datetime) -> Any:
 
 # --- the dashboard -------------------------------------------------------------------
 
+def has_screen() -> bool:
+    """A terminal to draw on, or a Textual driver that brings its own (textual-serve runs
+    the dashboard over pipes with ``TEXTUAL_DRIVER`` set)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _open_dashboard(repo: Repository, project_id: str | None, read_only: bool,
                     operator: Operator) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not has_screen():
         raise CliError("the dashboard needs a terminal; in scripts use a subcommand such as "
                        "'updeck list' or 'updeck status PROJECT'", EXIT_USAGE)
     try:
@@ -163,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     repo = Repository(folder)
     operator = current_operator(getattr(args, "as_name", None))
     project_id = ensure_demo(repo, reset=bool(args.reset))
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if has_screen():
         try:
             from tui.app import run_dashboard
         except ImportError:
