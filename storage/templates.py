@@ -782,14 +782,15 @@ def _load(session: _Session, path: Path, shown: str, chain: list[Path],
     if not raw.extends:
         return resolved, False
     extends_pos = raw.given.get("extends", _Pos(shown, 1, 1))
-    parent = _find_parent(session, raw.extends, path, chain, errors, extends_pos, shown)
+    own_folder = [path.parent] if data is None else []
+    parent = _find_parent(session, raw.extends, own_folder, chain, errors, extends_pos, shown)
     if parent is None:
         resolved.complete = False
         return resolved, False
     return _merge(parent, resolved, errors), False
 
 
-def _find_parent(session: _Session, parent_id: str, path: Path, chain: list[Path],
+def _find_parent(session: _Session, parent_id: str, extra: list[Path], chain: list[Path],
                  errors: list[TemplateError], at: _Pos, shown: str) -> _Resolved | None:
     if len(chain) > MAX_EXTENDS_DEPTH:
         errors.append(TemplateError(shown, at.line, at.col, f"extends: more than {MAX_EXTENDS_DEPTH} "
@@ -798,7 +799,7 @@ def _find_parent(session: _Session, parent_id: str, path: Path, chain: list[Path
     in_chain = False
     broken: list[TemplateError] = []
     broken_path: Path | None = None
-    for candidate in session.candidates(parent_id, extra=[path.parent]):
+    for candidate in session.candidates(parent_id, extra=extra):
         if _key(candidate) in chain:
             if session.parse(candidate, str(candidate))[1].id == parent_id:
                 in_chain = True
