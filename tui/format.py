@@ -61,6 +61,17 @@ def hhmm(moment: datetime | None, *, seconds: bool = False) -> str:
     return local.strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+def when(moment: datetime | None, ref: datetime | None) -> str:
+    """HH:MM when on the same UTC day as ``ref``, else ``MM-DD HH:MM`` (never a bare time
+    that is really days away)."""
+    if moment is None:
+        return "--:--"
+    moment = moment.astimezone(UTC)
+    if ref is not None and moment.date() == ref.astimezone(UTC).date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%m-%d %H:%M")
+
+
 def day_hhmm(moment: datetime | None) -> str:
     if moment is None:
         return "not planned"

@@ -16,7 +16,7 @@ from textual.widgets import Digits, Footer, Static
 from models.commands import AddNote, ItemAction, MoveItem
 from models.events import Event
 from models.state import ItemStatus
-from tui.format import LEVEL_STYLE, LEVEL_WORD, dur, hhmm, plain, t_offset
+from tui.format import LEVEL_STYLE, LEVEL_WORD, dur, hhmm, plain, t_offset, when
 from tui.keys import CUTOVER_BINDINGS
 from tui.live import LiveProject
 from tui.view import ProjectView, project_view
@@ -25,7 +25,7 @@ CHANGING = {"finish", "start_next", "note"}
 
 
 def big_offset(now: datetime, start: datetime | None) -> str:
-    """``T-02:15:00`` style for the Digits widget."""
+    """``-02:15:00`` (T-minus) or ``+00:40:00`` (T-plus) for the Digits widget."""
     if start is None:
         return "--:--"
     delta = int((now - start).total_seconds())
@@ -33,7 +33,7 @@ def big_offset(now: datetime, start: datetime | None) -> str:
     delta = abs(delta)
     hours, rest = divmod(delta, 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"T{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
 class CutoverScreen(Screen[None]):
@@ -52,8 +52,8 @@ class CutoverScreen(Screen[None]):
             yield Static("", id="cut-window", markup=False)
         with Vertical(id="cut-body"):
             yield Static("", id="cut-running", markup=False)
-            yield Static("", id="cut-next", markup=False)
             yield Static("", id="cut-gates", markup=False)
+            yield Static("", id="cut-next", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,18 +94,20 @@ class CutoverScreen(Screen[None]):
         self.cursor = min(self.cursor, max(len(sched.running) - 1, 0))
         self.query_one("#cut-clock", Digits).update(big_offset(now, sched.window_start))
 
-        top = Text()
-        top.append(plain(state.project.name) + "\n", style="bold")
+        top = Text(no_wrap=True, overflow="ellipsis")
+        top.append(f"{t_offset(now, sched.window_start)} ", style="bold reverse")
+        top.append(" " + plain(state.project.name) + "\n", style="bold")
         top.append(f"now {hhmm(now, seconds=True)} UTC\n")
         if sched.window_start is not None:
-            top.append(f"window {hhmm(sched.window_start)}→{hhmm(sched.window_end)}")
+            top.append(f"window {when(sched.window_start, now)}→"
+                       f"{when(sched.window_end, sched.window_start)}")
             if state.opened_at and not state.closed_at:
                 top.append(" OPEN", style="bold green")
             top.append("\n")
         else:
             top.append("window not planned\n", style="dim")
         level = sched.margin_level
-        top.append(f"forecast {hhmm(sched.forecast_finish)} ")
+        top.append(f"forecast {when(sched.forecast_finish, now)} ")
         if sched.margin is not None:
             top.append(f"margin {'+' if sched.margin >= 0 else '-'}{dur(abs(sched.margin))} ")
         top.append(LEVEL_WORD[level].upper(), style=LEVEL_STYLE[level])
@@ -136,13 +138,14 @@ class CutoverScreen(Screen[None]):
             if spec.owner:
                 running.append(f"  · {plain(spec.owner)}", style="cyan")
             running.append("\n")
+        running.rstrip()
         self.query_one("#cut-running", Static).update(running)
 
         nxt = Text()
         ready = [i for i in sched.ready if state.specs[i].phase == "execute"] or list(sched.ready)
         if not ready:
             nxt.append("nothing is ready", style="dim")
-        for item_id in ready[:6]:
+        for item_id in ready[:12]:
             spec = state.specs[item_id]
             nxt.append("○ ", style="bold")
             nxt.append(f"{item_id} ", style="bold")
@@ -152,8 +155,9 @@ class CutoverScreen(Screen[None]):
             if spec.is_approval:
                 nxt.append("  (approval: a)", style="dim")
             nxt.append("\n")
-        if len(ready) > 6:
-            nxt.append(f"… and {len(ready) - 6} more", style="dim")
+        if len(ready) > 12:
+            nxt.append(f"… and {len(ready) - 12} more", style="dim")
+        nxt.rstrip()
         self.query_one("#cut-next", Static).update(nxt)
 
         gates = Text()
@@ -180,7 +184,7 @@ class CutoverScreen(Screen[None]):
         gates.append(f" ({len(sched.backout)} steps)")
         if sched.rollback_decide_by is not None:
             gates.append("  decide by ")
-            gates.append(hhmm(sched.rollback_decide_by),
+            gates.append(when(sched.rollback_decide_by, now),
                          style="bold red" if sched.rollback_decide_passed else "bold")
             if sched.rollback_decide_passed:
                 gates.append(" PASSED", style="bold red")

@@ -25,7 +25,7 @@ MARKS = [
     ("LATE", "past its due time, or running longer than its estimate"),
     ("NOGO", "an approver said no-go: everything after it is held"),
     ("PONR", "point of no return: once done, rollback is no longer possible"),
-    ("blocked by a, b", "dependencies that are not done or skipped yet"),
+    ("⧗ / blocked by a, b", "waiting for dependencies that are not done or skipped yet"),
     ("~30m / 40m / 12m…", "estimate / actual time taken / running for"),
     ("▸", "the selected item or phase;  • the current phase"),
     ("✔ ON TIME / ▲ TIGHT / ✘ LATE", "forecast finish against the window end (margin)"),

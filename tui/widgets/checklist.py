@@ -256,10 +256,11 @@ class Checklist(ScrollView, can_focus=True):
         self._cache[item_id] = (key, strip)
         return strip
 
-    def id_width(self) -> int:
+    def id_width(self, width: int = 80) -> int:
         if not self.rows:
             return 8
-        return min(18, max(len(r) for r in self.rows[:500]))
+        cap = 14 if width < 90 else 20
+        return min(cap, max(len(r) for r in self.rows[:500]))
 
     def row_text(self, item_id: str, width: int, selected: bool) -> Text:
         assert self.state is not None
@@ -267,7 +268,7 @@ class Checklist(ScrollView, can_focus=True):
         spec = state.specs[item_id]
         run = state.items[item_id]
         status = run.status
-        idw = self.id_width()
+        idw = self.id_width(width)
         show_owner = width >= 70
         owner_w = 11 if show_owner else 0
         time_w = 7
@@ -281,7 +282,10 @@ class Checklist(ScrollView, can_focus=True):
                     style=RICH_STATUS_STYLE[status])
         ident = item_id if len(item_id) <= idw else item_id[: idw - 1] + "…"
         line.append(f"{ident:<{idw}} ", style="dim" if status is ItemStatus.SKIPPED else "")
-        title = Text(plain(spec.title), no_wrap=True)  # literal: never markup
+        title = Text(no_wrap=True)
+        if status is ItemStatus.TODO and self.state.open_dependencies(item_id):
+            title.append("⧗ ", style="magenta")  # waiting for its dependencies
+        title.append(plain(spec.title))  # literal: never markup
         hint = self.hint(item_id)
         if hint:
             title.append("  " + plain(hint), style="italic dim" if status is not ItemStatus.BLOCKED

@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from models.schedule import Schedule
 from models.state import ProjectState
-from tui.format import LEVEL_STYLE, LEVEL_WORD, day_hhmm, dur, hhmm, plain, t_offset
+from tui.format import LEVEL_STYLE, LEVEL_WORD, day_hhmm, dur, hhmm, plain, t_offset, when
 
 
 class HeaderClock(Widget):
@@ -54,8 +54,8 @@ class HeaderClock(Widget):
         else:
             sep = "→"
             end = sched.window_end
-            top.append(f"{day_hhmm(sched.window_start)}{sep}"
-                       f"{hhmm(end) if end is not None else '?'}")
+            top.append(f"{day_hhmm(sched.window_start) if wide else when(sched.window_start, now)}{sep}"
+                       f"{when(end, sched.window_start) if end is not None else '?'}")
             if state.closed_at is not None:
                 top.append(" closed", style="bold")
             elif state.opened_at is not None:
@@ -66,7 +66,7 @@ class HeaderClock(Widget):
         bottom = Text(no_wrap=True, overflow="ellipsis")
         level = sched.margin_level
         bottom.append(" forecast " if wide else " fcst ")
-        bottom.append(hhmm(sched.forecast_finish), style="bold")
+        bottom.append(when(sched.forecast_finish, now), style="bold")
         if sched.margin is not None:
             sign = "+" if sched.margin >= 0 else "-"
             bottom.append((" margin " if wide else " ") + f"{sign}{dur(abs(sched.margin))} ")
@@ -78,7 +78,7 @@ class HeaderClock(Widget):
         if sched.rollback_decide_by is not None:
             bottom.append(" · decide by " if wide else " decide ")
             style = "bold red" if sched.rollback_decide_passed else "bold"
-            bottom.append(hhmm(sched.rollback_decide_by), style=style)
+            bottom.append(when(sched.rollback_decide_by, now), style=style)
             if sched.rollback_decide_passed:
                 bottom.append(" PASSED", style="bold red")
         bottom.append(" │ ")
@@ -89,7 +89,10 @@ class HeaderClock(Widget):
             bottom.append("PONR not passed" if wide else "PONR no")
         if sched.late:
             bottom.append(f" │ {len(sched.late)} late", style="bold red")
-        return Text("\n").join([top, bottom])
+        both = Text("\n", no_wrap=True, overflow="ellipsis").join([top, bottom])
+        both.no_wrap = True
+        both.overflow = "ellipsis"
+        return both
 
 
 def _level_mark(level: str) -> str:

@@ -64,7 +64,10 @@ class PhaseBar(Widget):
             bottom.append("░" * (bar_w - filled), style="dim")
             bottom.append(f"{count:>{width - bar_w - 1}}"[: width - bar_w - 1],
                           style="bold red" if info.late else "")
-        return Text("\n").join([top, bottom])
+        both = Text("\n").join([top, bottom])
+        both.no_wrap = True
+        both.overflow = "crop"
+        return both
 
     def on_click(self, event: events.Click) -> None:
         index = event.x // self._cell_width()
