@@ -207,8 +207,9 @@ def status_text(data: Data) -> str:
     decide = _when(backout["decide_by"])
     if backout["decide_by_passed"]:
         decide += " (passed)"
-    lines.append(f"Backout   {format_duration(backout['total'])} in {len(backout['steps'])} steps; "
-                 f"decide on rollback by {decide}; point of no return {ponr}")
+    undo = (f"{format_duration(backout['total'])} in {len(backout['steps'])} steps" if backout["steps"]
+            else "nothing to undo yet")
+    lines.append(f"Backout   {undo}; decide on rollback by {decide}; point of no return {ponr}")
     if backout["rollback_started"]:
         rb = backout["rollback_started"]
         lines.append(f"ROLLBACK  started {_when(rb['at'])} by {rb['by']}: {rb['reason']}")
