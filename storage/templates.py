@@ -38,6 +38,7 @@ import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -694,17 +695,19 @@ class _Session:
         raw = _RawTemplate(shown)
         if data is None:
             try:
-                if path.stat().st_size > yaml_nodes.MAX_BYTES:
+                info = path.stat()
+                if stat.S_ISDIR(info.st_mode):
+                    unreadable = True
+                    errors.append(TemplateError(shown, 1, 1, "is a folder, not a template file"))
+                elif not stat.S_ISREG(info.st_mode):
+                    unreadable = True
+                    errors.append(TemplateError(shown, 1, 1, "is not a regular file"))
+                elif info.st_size > yaml_nodes.MAX_BYTES:
                     errors.append(TemplateError(shown, 1, 1, f"the file is larger than 1 MiB "
-                                                              f"({path.stat().st_size} bytes); refused"))
-                    result: tuple[bytes | None, _RawTemplate, list[TemplateError], bool] = (
-                        None, raw, errors, False)
-                    self.cache[key] = result
-                    return result
-                data = path.read_bytes()
-            except IsADirectoryError:
-                unreadable = True
-                errors.append(TemplateError(shown, 1, 1, "is a folder, not a template file"))
+                                                              f"({info.st_size} bytes); refused"))
+                else:
+                    with path.open("rb") as handle:  # never more than the limit, whatever stat said
+                        data = handle.read(yaml_nodes.MAX_BYTES + 1)
             except FileNotFoundError:
                 unreadable = True
                 errors.append(TemplateError(shown, 1, 1, "no such file"))
@@ -713,7 +716,7 @@ class _Session:
                 errors.append(TemplateError(shown, 1, 1, f"cannot read the file: {exc.strerror or exc}"))
         if data is not None:
             raw, errors = _check_bytes(data, shown)
-        result = (data, raw, errors, unreadable)
+        result: tuple[bytes | None, _RawTemplate, list[TemplateError], bool] = (data, raw, errors, unreadable)
         self.cache[key] = result
         return result
 

@@ -785,3 +785,20 @@ def test_crm_sample_is_rich() -> None:
     titles = " ".join(i.title.lower() for i in t.items())
     for feature in ("interface", "social", "report"):
         assert feature in titles
+
+
+def test_special_files_are_refused_without_reading_them(tmp_path: Path) -> None:
+    for special, message in (("/dev/zero", "is not a regular file"), (str(tmp_path), "is a folder")):
+        with pytest.raises(TemplateErrors) as info:
+            load_template_file(special, [])
+        assert info.value.unreadable and message in str(info.value)
+
+
+def test_parent_beside_a_file_off_the_search_path(tmp_path: Path) -> None:
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    write(folder, PARENT, "parent.yaml")
+    child = write(folder, "format: 1\nid: child\nname: C\nextends: parent\nphases: {}\n", "child.yaml")
+    assert [i.id for i in load_template_file(child, []).template.items()] == ["p1", "p2", "p3", "p4"]
+    with pytest.raises(TemplateErrors):
+        load_template_text(child.read_text(), "child.yaml", [])
