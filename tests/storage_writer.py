@@ -1,6 +1,6 @@
 """A writer process for the storage tests (run as a script, one real process per writer).
 
-    python tests/storage_writer.py mixed DATA PROJECT K N   # N notes and moves as operator wK
+    python tests/storage_writer.py mixed DATA PROJECT K N [LOCK_TIMEOUT]  # N notes and moves as wK
     python tests/storage_writer.py ack DATA PROJECT          # notes forever, one line per ack
     python tests/storage_writer.py hold DATA PROJECT SECONDS # hold the write lock
 """
@@ -22,8 +22,8 @@ from storage.repository import Repository
 CYCLE = (ItemAction.START, ItemAction.DONE, ItemAction.REOPEN)
 
 
-def mixed(data: Path, pid: str, k: int, n: int) -> None:
-    repo = Repository(data, lock_timeout=10.0)
+def mixed(data: Path, pid: str, k: int, n: int, timeout: float = 10.0) -> None:
+    repo = Repository(data, lock_timeout=timeout)
     me = Operator(user=f"w{k}", host="jump1")
     item = f"i{k + 1:04d}"
     busy = refused = 0
@@ -76,7 +76,8 @@ def hold(data: Path, pid: str, seconds: float) -> None:
 if __name__ == "__main__":
     mode, data_arg, project = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     if mode == "mixed":
-        mixed(data_arg, project, int(sys.argv[4]), int(sys.argv[5]))
+        mixed(data_arg, project, int(sys.argv[4]), int(sys.argv[5]),
+              float(sys.argv[6]) if len(sys.argv) > 6 else 10.0)
     elif mode == "ack":
         ack(data_arg, project)
     elif mode == "hold":

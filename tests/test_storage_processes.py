@@ -39,7 +39,9 @@ def test_eight_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     repo = Repository(data, segment_size=100)
     repo.create_project(make_project(16, project_id="team"), OPERATOR)
     writers, per_writer = 8, 250
-    procs = [spawn("mixed", str(data), "team", str(k), str(per_writer)) for k in range(writers)]
+    # a short lock timeout so that Busy (and the caller's retry) really happens under load
+    procs = [spawn("mixed", str(data), "team", str(k), str(per_writer), "0.25")
+             for k in range(writers)]
     reports = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -47,6 +49,7 @@ def test_eight_writers_at_once_lose_nothing(tmp_path: Path) -> None:
         reports.append(json.loads(out.strip().splitlines()[-1]))
     assert all(r["errors"] == [] for r in reports), reports
     assert all(r["refused"] == 0 for r in reports), reports
+    print(f"Busy retries: {sum(r['busy'] for r in reports)}")
 
     fresh = Repository(data)
     events = fresh.events("team")
