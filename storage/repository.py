@@ -390,6 +390,10 @@ class Repository:
             return result
 
     def _append(self, project_id: str, cached: _Cached, events: list[Event]) -> None:
+        # The new state first: if the engine could not apply its own events, write nothing.
+        new_state = cached.state
+        for event in events:
+            new_state = apply(new_state, event)
         try:
             if cached.active_count >= cached.segment_size:
                 number = cached.active + 1
@@ -406,10 +410,7 @@ class Repository:
         except OSError as exc:
             raise WriteFailed(project_id, str(exc.strerror or exc)) from exc
         cached.active_key = storage_of(cached.db).cached_key
-        state = cached.state
-        for event in events:
-            state = apply(state, event)
-        cached.state = state
+        cached.state = new_state
         cached.events.extend(events)
 
     @staticmethod
@@ -544,10 +545,7 @@ class Repository:
                                         cached.active_first, cached.state.last_hash,
                                         after_seq=cached.state.seq, full_hash=True)
         if segment.events:
-            state = cached.state
-            for event in segment.events:
-                state = apply(state, event)
-            cached.state = state
+            cached.state = _apply_all(cached.state, segment.events, path)
             cached.events.extend(segment.events)
         if segment.damage is not None:
             raise segment.damage
@@ -657,8 +655,7 @@ class Repository:
                 segment = layout.decode_segment(path, number, tables, decoder, first, prev,
                                                 full_hash=last)
                 if state is not None:
-                    for event in segment.events:
-                        state = apply(state, event)
+                    state = _apply_all(state, segment.events, path)
                 events.extend(segment.events)
                 if segment.damage is not None:
                     raise segment.damage
@@ -752,6 +749,16 @@ class Repository:
                 if cached is not None:
                     cached.db.close()
                 self._damaged.pop(pid, None)
+
+
+def _apply_all(state: ProjectState, events: list[Event], path: Path) -> ProjectState:
+    """``apply`` each event; an event the engine rejects is damage in ``path``."""
+    for event in events:
+        try:
+            state = apply(state, event)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Damage(path, f"event #{event.seq} cannot be replayed ({exc})") from exc
+    return state
 
 
 def open_repository(db: str | os.PathLike[str] | None = None, *,
