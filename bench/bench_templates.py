@@ -91,21 +91,24 @@ def main() -> None:
         child = folder / "child.yaml"
         child.write_text(child_text(args.items), encoding="utf-8")
         size = child.stat().st_size
-        times: list[float] = []
+        wall: list[float] = []
+        cpu: list[float] = []
         loaded = load_template_file(child, [folder])  # warm-up, and a sanity check
         assert sum(1 for _ in loaded.template.items()) == args.items + 2
         for _ in range(args.runs):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             load_template_file(child, [folder])
-            times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    median = statistics.median(times)
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    verdict = "within" if p95 < TARGET_MS else "OVER"
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
     print(f"template load+validate: {args.items} items extending a parent ({size / 1024:.0f} KiB), "
-          f"{args.runs} runs")
-    print(f"  median {median:.1f} ms   p95 {p95:.1f} ms   min {times[0]:.1f} ms   "
-          f"target < {TARGET_MS:.0f} ms: {verdict}")
+          f"{args.runs} runs (the machine may be shared: CPU time is the steadier number)")
+    for label, times in (("wall", wall), ("cpu ", cpu)):
+        times.sort()
+        median = statistics.median(times)
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        verdict = "within" if p95 < TARGET_MS else "OVER"
+        print(f"  {label}  median {median:6.1f} ms   p95 {p95:6.1f} ms   min {times[0]:6.1f} ms   "
+              f"target < {TARGET_MS:.0f} ms: {verdict}")
 
 
 if __name__ == "__main__":
