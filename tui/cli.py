@@ -38,11 +38,19 @@ class CliError(Exception):
         self.code = code
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks become spaces, other control characters (and
+    undecodable bytes) are shown escaped, so a message is always exactly one line."""
+    flat = " ".join(str(text).splitlines())
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode()
+                   for c in flat).strip()
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage in one line and exits 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"updeck: error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_USAGE, f"updeck: error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
@@ -324,7 +332,7 @@ def _quiet_stdout() -> None:
 
 
 def _error(message: str) -> None:
-    text = " ".join(str(message).split()) or "unexpected error"
+    text = one_line(message) or "unexpected error"
     with contextlib.suppress(OSError, ValueError):
         print(f"updeck: error: {text}", file=sys.stderr, flush=True)
 
