@@ -68,10 +68,11 @@ the ``rollback`` text of the last forward item before the section, or of the fir
 after it when none came before.
 
 Not imported, and reported in ``skipped``: table rows, front matter, bullets that
-define terms (`` `name` - what it is``), code blocks that follow no step, anything
-step-like inside an HTML comment. An unclosed code fence is ended at the next heading,
-checkbox or numbered step (reported); an unclosed ``<!--`` hides only its own line
-(reported). Zero-width characters are dropped; a missing final newline is fine.
+define terms (`` `name` - what it is``), code blocks that follow no step, checkboxes
+inside code blocks, anything step-like inside an HTML comment, empty list items. An
+unclosed code fence is ended at the next heading, checkbox or numbered step (reported);
+an unclosed ``<!--`` hides only its own line (reported). Zero-width characters are
+dropped; a missing final newline is fine.
 """
 
 from __future__ import annotations
@@ -409,6 +410,10 @@ class _Parser:
             body = lines[i + 1: end]
             next_index = end + 1
         body = [b[indent:] if b[:indent].strip() == "" else b.lstrip() for b in body]
+        for offset, text in enumerate(body):
+            if re.match(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+\[[ xX]\]", text):
+                self.skipped.append(f"{self.where(i + 1 + offset)}: \"{text.strip()[:60]}\" is inside a code "
+                                    "block; kept there as code, not imported as a step")
         self.blocks.append(_Block("code", i + 1, "\n".join(body).strip("\n"), lang=lang, lines=body))
         return next_index
 

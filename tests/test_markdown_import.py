@@ -187,6 +187,12 @@ def test_html_comments() -> None:
     assert any("never closes" in s for s in result.skipped)
 
 
+def test_checkbox_inside_code_is_reported() -> None:
+    result = imported("# Steps\n- [ ] Real step\n```md\n- [ ] example inside code\n```\n")
+    assert result.items_count == 1
+    assert any("inside a code block" in s for s in result.skipped)
+
+
 def test_zero_width_space_and_no_final_newline() -> None:
     result = imported("# Steps\n- [ ] \u200bStop\u200b the app\n- [ ] Start the app")
     assert [i["title"] for i in items(result)] == ["Stop the app", "Start the app"]
