@@ -802,3 +802,16 @@ def test_parent_beside_a_file_off_the_search_path(tmp_path: Path) -> None:
     assert [i.id for i in load_template_file(child, []).template.items()] == ["p1", "p2", "p3", "p4"]
     with pytest.raises(TemplateErrors):
         load_template_text(child.read_text(), "child.yaml", [])
+
+
+def test_pure_python_loader_is_bounded_too() -> None:
+    from storage import yaml_nodes
+
+    node = yaml_nodes.compose(item_file(), fast=False)
+    assert node is not None and yaml_nodes.position(node) == (1, 1)
+    with pytest.raises(yaml_nodes.YamlProblem) as info:
+        yaml_nodes.compose("x: " + "[" * 200 + "]" * 200 + "\n", fast=False)
+    assert "nested more than 64 levels" in info.value.message
+    with pytest.raises(yaml_nodes.YamlProblem) as info:
+        yaml_nodes.compose("a: [1\n", fast=False)
+    assert info.value.message.startswith("invalid YAML")
