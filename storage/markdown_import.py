@@ -77,6 +77,7 @@ dropped; a missing final newline is fine.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ import yaml
 
 from models.durations import format_duration
 from models.phases import PHASE_IDS
+from storage.yaml_nodes import MAX_BYTES
 
 __all__ = ["ImportResult", "MarkdownImportError", "import_markdown"]
 
@@ -93,7 +95,8 @@ ID_LIMIT = 48
 
 
 class MarkdownImportError(ValueError):
-    """The importer produced a template its own validator refuses (a bug; message says why)."""
+    """A bad ``template_id``, a runbook too big for one template, or (a bug) output that
+    does not validate; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,12 @@ class _Parser:
         self.source = source
         self.skipped: list[str] = []
         self.blocks: list[_Block] = []
+        # lines made only of backticks or tildes: the only ones that can close a fence
+        self.closers: dict[str, list[tuple[int, int]]] = {"`": [], "~": []}
+        for index, line in enumerate(lines):
+            bare = line.strip()
+            if len(bare) >= 3 and len(set(bare)) == 1 and bare[0] in self.closers:
+                self.closers[bare[0]].append((index, len(bare)))
 
     def where(self, index: int) -> str:
         return f"{self.source}:{index + 1}"
@@ -389,9 +398,9 @@ class _Parser:
         indent = len(fence.group(1))
         lang = fence.group(3).strip().split(" ")[0] if fence.group(3) else ""
         end = None
-        for j in range(i + 1, len(lines)):
-            s = lines[j].strip()
-            if s and set(s) == {marker[0]} and len(s) >= len(marker):
+        closers = self.closers[marker[0]]
+        for j, length in closers[bisect.bisect_right(closers, (i, 10**9)):]:
+            if length >= len(marker):
                 end = j
                 break
         if end is None:
@@ -678,6 +687,7 @@ class _Builder:
 
 def _item_dicts(items: list[_Item], source: str) -> dict[str, list[dict[str, Any]]]:
     taken: set[str] = set()
+    next_number: dict[str, int] = {}
     previous_in_section: dict[int, str] = {}
     phases: dict[str, list[dict[str, Any]]] = {}
     for it in items:
@@ -685,10 +695,12 @@ def _item_dicts(items: list[_Item], source: str) -> dict[str, list[dict[str, Any
         first = " ".join(paragraphs[0].split("\n"))
         title, cut = _title(first)
         base = _slug(title)
-        item_id, number = base, 1
+        number = next_number.get(base, 1)
+        item_id = base if number == 1 else f"{base}-{number}"
         while item_id in taken:
             number += 1
             item_id = f"{base}-{number}"
+        next_number[base] = number + 1
         taken.add(item_id)
         entry: dict[str, Any] = {"id": item_id, "title": title}
         details: list[str] = []
@@ -790,6 +802,10 @@ def import_markdown(text: str, *, source: str = "runbook.md", template_id: str |
         data["phases"] = {"execute": {"items": []}}
     yaml_text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000,
                           default_flow_style=False)
+    size = len(yaml_text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise MarkdownImportError(f"{source}: the template would be {size // 1024} KiB with {len(items)} "
+                                  "items, over the 1 MiB limit of template files; split the runbook")
     try:
         load_template_text(yaml_text, name=f"{source} (imported)", search_path=[])
     except TemplateErrors as exc:
