@@ -749,13 +749,17 @@ def _item_dicts(items: list[_Item], source: str) -> dict[str, list[dict[str, Any
     return phases
 
 
-class _Dumper(yaml.SafeDumper):
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when present
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     """``yaml.safe_dump`` that writes multi-line text as literal blocks (``|``)."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: Any, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return node
 
 
 _Dumper.add_representer(str, _represent_str)
