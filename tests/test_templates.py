@@ -771,6 +771,8 @@ def test_every_sample_loads_and_instantiates(path: Path) -> None:
     assert any(v.prompt and v.default is not None for v in t.variables)
     phase_of = {i.id: i.phase for i in items}
     assert any(phase_of[d] != i.phase for i in items for d in i.depends_on)
+    named = {name for i in items for name in (*i.approvers, *([i.owner] if i.owner else []))}
+    assert named <= set(t.roles), "owners and approvers are declared roles"
 
 
 def test_samples_extend_base_and_use_drop() -> None:
