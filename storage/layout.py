@@ -32,7 +32,7 @@ from models.events import Event, EventKind, Operator
 from storage.atomic_storage import Tables, UnreadableFile, read_tables
 
 SCHEMA_VERSION = 1
-DEFAULT_SEGMENT_SIZE = 1000
+DEFAULT_SEGMENT_SIZE = 500  # see bench/bench_storage.py --sweep
 PROJECTS = "projects"
 PROJECT_FILE = "project.json"
 SEGMENT_RE = re.compile(r"^log-(\d{6,})\.json$")
