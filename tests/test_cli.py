@@ -221,8 +221,13 @@ def test_approvals_gates_window_and_notes(cli: Cli, project: str) -> None:
     window = json.loads(cli.ok("status", p, "--json"))["window"]
     assert window["state"] == "closed" and window["planned_start"] == "2030-02-01T20:00:00+00:00"
 
+    # Escape sequences in a note never reach the reader's terminal; lines stay lines.
+    cli.ok("note", p, "two\nlines \x1b]0;retitled\x07 \x1b[31mred")
+    shown = cli.ok("log", p).splitlines()[-1]
+    assert "\x1b" not in shown and "\\x1b[31mred" in shown and "two ⏎ lines" in shown
     cli.ok("note", p, "vendor call moved to 23:00")
     cli.ok("note", p, "slow but fine", "--item", "rehearse")
+
     result = cli("note", p, "  ")
     assert result.code == 1
     lines = cli.ok("log", p).splitlines()

@@ -47,6 +47,7 @@ from storage.identity import current_operator
 from storage.repository import Repository, open_repository
 from tui.cli import EXIT_OK, EXIT_PENDING, EXIT_REFUSED, EXIT_USAGE, CliError
 from tui.cli_output import (
+    clean,
     emit,
     emit_json,
     gate_data,
@@ -71,7 +72,7 @@ VERIFY_TAIL_BYTES = 4096
 
 def warn(message: str) -> None:
     with contextlib.suppress(OSError, ValueError):
-        print(f"updeck: {message}", file=sys.stderr, flush=True)
+        print(clean(f"updeck: {message}"), file=sys.stderr, flush=True)
 
 
 class Context:
@@ -642,7 +643,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     warn(f"command (through the shell on {operator.host or 'this host'} as {operator.user}, "
          f"timeout {format_duration(timeout)}):")
     with contextlib.suppress(OSError, ValueError):
-        print(f"    {command}", file=sys.stderr, flush=True)
+        print(clean(f"    {command}"), file=sys.stderr, flush=True)
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("not running the verify command: there is no terminal to confirm on "

@@ -25,8 +25,18 @@ Data = dict[str, Any]
 HUMAN_LIST_LIMIT = 12
 
 
+# Control characters (but newline and tab) are shown escaped: a note or a title holding
+# terminal escape sequences must not repaint or retitle the reader's terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+
+
+def clean(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 def emit(text: str) -> None:
     """Print and flush (scripts and pipes see each line at once)."""
+    text = clean(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
@@ -313,8 +323,9 @@ def log_line(event: Event) -> str:
     from models.report import event_text
 
     at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    text = " ⏎ ".join(event_text(event).splitlines())
     return (f"#{event.seq:<4} {at}  {event.by.user:<10} {event.kind.value:<21} "
-            f"{event.item or '-':<14} {event_text(event)}")
+            f"{event.item or '-':<14} {text}")
 
 
 def log_entry(event: Event) -> Data:
