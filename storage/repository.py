@@ -321,6 +321,8 @@ class Repository:
     def stamp(self, project_id: str) -> tuple[int, ...]:
         """A cheap change marker: two ``stat`` calls, no parsing. When it differs from the
         last one seen, :meth:`refresh` has something new (or a new segment to look at)."""
+        if not layout.PROJECT_ID_RE.match(project_id):
+            return (0, 0, 0, 0, 0)
         cached = self._cache.get(project_id)
         folder = self.projects_dir / project_id
         if cached is not None:
