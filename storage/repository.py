@@ -304,8 +304,9 @@ class Repository:
             return self._tail(project_id, cached, since_seq)
 
     def refresh(self, project_id: str) -> tuple[ProjectState, list[Event]]:
-        """The state and the events this process has not handed out by ``refresh`` or
-        ``load`` yet (its own writes included), oldest first."""
+        """The state and the events since this process's previous ``refresh`` (or since it
+        first read the project), its own writes included, oldest first. One cursor per
+        process and project: screens with their own pace use :meth:`changes_since`."""
         with self._thread_lock(project_id):
             cached = self._sync(project_id)
             new = self._tail(project_id, cached, cached.seen)
