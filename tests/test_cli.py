@@ -331,6 +331,14 @@ def test_check_log_intact_and_tampered(cli: Cli, project: str) -> None:
     assert result.code == 1, str(result)
     line = one_error_line(result.err)
     assert "#3" in line and "NOT intact" in line
+    # A damaged project is reported, and never written to.
+    tampered = segment.read_bytes()
+    result = cli("item", p, "optional-check", "skip", "--note", "x")
+    assert result.code == 1 and "refused" in one_error_line(result.err)
+    assert segment.read_bytes() == tampered
+    assert cli("status", p).code == 1
+    result = cli("list")
+    assert result.code == 0 and p in result.err and "check-log" in result.err
 
 
 def test_templates_validate_import_locate(cli: Cli) -> None:

@@ -351,11 +351,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     ctx = Context(args)
     now = ctx.now()
     rows = [project_row(state, _schedule(state, now)) for state in ctx.repo.list_projects()]
-    for damaged in ctx.repo.damaged_projects():
-        warn(f"warning: project {damaged.project_id or damaged.path} cannot be read: {damaged.reason}")
+    damaged = ctx.repo.damaged_projects()
+    for problem in damaged:
+        warn(f"warning: project {problem.project_id or problem.path} cannot be read: {problem.reason}"
+             f" ('updeck check-log {problem.project_id}' says more)")
     if args.json:
         emit_json(rows)
-    else:
+    elif rows or not damaged:
         emit(list_text(rows))
     return EXIT_OK
 
