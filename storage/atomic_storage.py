@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,13 +275,6 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         self.drop_cache()
-
-
-def is_regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def iter_names(folder: Path) -> Iterator[str]:

@@ -52,8 +52,8 @@ def segment_path(folder: Path, number: int) -> Path:
     return folder / segment_name(number)
 
 
-def segment_numbers(folder: Path, names: list[str]) -> list[int]:
-    del folder
+def segment_numbers(names: list[str]) -> list[int]:
+    """The segment numbers among file names, sorted."""
     found = []
     for name in names:
         match = SEGMENT_RE.match(name)

@@ -329,7 +329,7 @@ class Repository:
         if cached is not None:
             number = cached.active
         else:
-            numbers = layout.segment_numbers(folder, list(iter_names(folder)))
+            numbers = layout.segment_numbers(list(iter_names(folder)))
             number = numbers[-1] if numbers else 0
         key = stat_key(segment_path(folder, number)) or (0, 0, 0)
         following = os.path.exists(segment_path(folder, number + 1))
@@ -347,7 +347,7 @@ class Repository:
             layout.read_project_meta(folder / layout.PROJECT_FILE)
         except Damage as exc:
             return ChainBreak(0, None, str(exc))
-        numbers = layout.segment_numbers(folder, list(iter_names(folder)))
+        numbers = layout.segment_numbers(list(iter_names(folder)))
         if not numbers:
             return ChainBreak(0, 1, f"{folder}: the project has no log segments")
         expected = 1
@@ -626,7 +626,7 @@ class Repository:
                 raise Damage(folder / layout.PROJECT_FILE,
                              f"holds project {meta.get('id')!r}, not {project_id!r}")
             names = list(iter_names(folder))
-            numbers = layout.segment_numbers(folder, names)
+            numbers = layout.segment_numbers(names)
             if not numbers:
                 raise Damage(folder, "the project has no log segments")
             for index, number in enumerate(numbers, start=1):
