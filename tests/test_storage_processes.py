@@ -106,10 +106,17 @@ def test_reader_polling_while_writers_write_never_fails(tmp_path: Path) -> None:
     viewer = Repository(data)
     watcher = Watcher(viewer, "live")
     seen = [e.seq for e in viewer.events("live")]
+    other = Repository(data)  # a second screen: stamp + refresh
+    other.load("live")
+    refreshed = [1]
+    last_stamp = other.stamp("live")
     polls = parses = cold = 0
     while any(p.poll() is None for p in procs) or polls == 0:
         polls += 1
         seen += [e.seq for e in watcher.poll()]
+        if other.stamp("live") != last_stamp:
+            last_stamp = other.stamp("live")
+            refreshed += [e.seq for e in other.refresh("live")[1]]
         # a raw read of whatever file is newest must always parse (no torn files)
         newest = max((data / "projects" / "live").glob("log-*.json"))
         try:
@@ -128,5 +135,7 @@ def test_reader_polling_while_writers_write_never_fails(tmp_path: Path) -> None:
         _, err = proc.communicate()
         assert proc.returncode == 0, err
     seen += [e.seq for e in watcher.poll()]
+    refreshed += [e.seq for e in other.refresh("live")[1]]
     assert seen == list(range(1, 602))
+    assert refreshed == list(range(1, 602))
     assert parses > 10 and cold > 0
