@@ -667,9 +667,17 @@ class Repository:
                 if events:
                     prev = events[-1].hash
             assert db is not None
+            before_active: ProjectState | None = None
             if state is None:
                 try:
-                    state = fold(events)
+                    if len(numbers) > 1 and first > 1:
+                        # replayed in two steps to keep the state before the newest segment:
+                        # it becomes the snapshot that was missing (or made by other code)
+                        before_active = fold(events[:first - 1])
+                        state = _apply_all(before_active, events[first - 1:],
+                                           segment_path(folder, numbers[-1]))
+                    else:
+                        state = fold(events)
                 except (ValueError, KeyError, TypeError) as exc:
                     raise Damage(folder, f"the log cannot be replayed ({exc})") from exc
             if state.id != project_id:
@@ -677,6 +685,10 @@ class Repository:
         except Damage as exc:
             salvaged = state if base else self._salvage(events)
             raise self._damaged_error(project_id, exc, salvaged) from None
+        if before_active is not None:
+            # Best effort and harmless without the lock: the snapshot of a given segment is
+            # the same whoever writes it, and it is replaced atomically.
+            self._write_snapshot(folder, numbers[-1], before_active)
         cached = _Cached(folder=folder, meta=meta, state=state, events=events, active=numbers[-1],
                          active_first=first, active_key=storage_of(db).cached_key, db=db,
                          seen=state.seq, decoder=decoder, base=base, base_segment=first_segment)

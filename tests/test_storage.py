@@ -428,3 +428,19 @@ def test_snapshot_restores_exactly_the_folded_state(steps: list[tuple[int, int, 
     assert state is not None
     data = orjson.loads(orjson.dumps(snapshot.encode_state(state)))
     assert snapshot.restore_state(state.project, data) == state
+
+
+def test_a_missing_snapshot_is_rewritten_by_the_replay(repo: Repository) -> None:
+    repo.create_project(make_project(5, project_id="p1"), OPERATOR)
+    for i in range(12):
+        repo.submit("p1", note(f"n{i}"))
+    folder = repo.project_dir("p1")
+    for snap in folder.glob("snap-*.json"):
+        snap.unlink()  # e.g. written by another version of updeck, or lost
+    first = Repository(repo.data_dir)
+    assert first.load("p1") == repo.load("p1")
+    assert first._cache["p1"].base == 0  # replayed the whole log...
+    assert [p.name for p in folder.glob("snap-*.json")] == ["snap-000003.json"]
+    second = Repository(repo.data_dir)
+    assert second.load("p1") == repo.load("p1")
+    assert second._cache["p1"].base == 10  # ...so the next process did not have to
