@@ -148,9 +148,33 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds()
 
 
+LATE_SLACK = 60.0  # seconds past a deadline before a finished item counts as late
+
+
+def finished_late(spec: ItemSpec, run: ItemRun, schedule: Schedule) -> str:
+    """Why a done item finished late (after its due time, else after its planned finish),
+    or ``""``."""
+    finish = run.finished_at
+    if finish is None or run.status is not ItemStatus.DONE:
+        return ""
+    t = schedule.window_start
+    if spec.due is not None and t is not None:
+        over = (finish - t).total_seconds() - spec.due
+        if over > LATE_SLACK:
+            return f"finished {format_duration(over)} after its due time ({format_ttime(spec.due)})"
+        return ""
+    planned = schedule.planned_finish(spec.id)
+    if planned is not None:
+        over = (finish - planned).total_seconds()
+        if over > LATE_SLACK:
+            return f"finished {format_duration(over)} after its planned finish"
+    return ""
+
+
 def _item_data(spec: ItemSpec, run: ItemRun, schedule: Schedule, late: Mapping[str, str]) -> Data:
     planned_start = schedule.planned_start(spec.id)
     planned_finish = schedule.planned_finish(spec.id)
+    late_reason = late.get(spec.id) or finished_late(spec, run, schedule)
     actual = schedule.actual_duration(spec.id)
     variance = (actual - spec.estimate if actual is not None and spec.estimate is not None
                 and run.status is ItemStatus.DONE else None)
@@ -174,8 +198,9 @@ def _item_data(spec: ItemSpec, run: ItemRun, schedule: Schedule, late: Mapping[s
         "actual_finish": _iso(run.finished_at),
         "actual_duration": round(actual, 3) if actual is not None else None,
         "variance": round(variance, 3) if variance is not None else None,
-        "late": spec.id in late,
-        "late_reason": late.get(spec.id, ""),
+        "late": bool(late_reason),
+        "late_reason": late_reason,
+        "late_open": spec.id in late,
         "depends_on": list(spec.depends_on),
         "cost_planned": spec.cost,
         "cost_actual": run.actual_cost,
@@ -372,7 +397,8 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
         },
         "phases": phases,
         "items": items,
-        "late": [{"item": e.item, "reason": e.reason} for e in schedule.late],
+        "late": [{"item": i["id"], "reason": i["late_reason"], "open": i["late_open"]}
+                 for i in items if i["late"]],
         "approvals": _approvals(state),
         "approval_history": _approval_history(events),
         "skipped": _closed_with_reason(state, ItemStatus.SKIPPED),
@@ -659,7 +685,9 @@ def _write(doc: _Doc, data: Data) -> None:
              for i in data["items"] if i["phase"] == phase["id"]])
 
     doc.heading("Late items")
-    doc.table(("item", "why"), [(e["item"], e["reason"]) for e in data["late"]])
+    doc.table(("item", "state", "why"),
+              [(e["item"], "still open" if e["open"] else "finished late", e["reason"])
+               for e in data["late"]])
 
     doc.heading("Approvals")
     rows: list[tuple[str, ...]] = []

@@ -54,6 +54,7 @@ ITEMS = (
     spec("req-b", "requirements", priority="should", title="=1+2 stays a sum"),
     spec("rehearse", "test", covers=["req-a"], depends_on=["inventory"], estimate=3600,
          verify="./check.sh"),
+    spec("announce", "communicate", kind="comms", due=-86400, audience="all users"),
     spec("go", "execute", kind="approval", approvers=["change-manager", "app-owner"],
          depends_on=["rehearse"]),
     spec("stop", "execute", depends_on=["go"], estimate=600, rollback="start again",
@@ -251,3 +252,14 @@ def test_event_text_for_every_kind(story: Story) -> None:
     assert any(t.startswith("cost 130.00") for t in texts)
     assert "reading 140ms" in texts
     assert texts[-2:] == ["cutover window opened", "cutover window closed"]
+
+
+def test_items_that_finished_after_their_due_time_are_late(story: Story) -> None:
+    story.move("announce", ItemAction.DONE, minutes=2 * 24 * 60)  # T-1d was the deadline
+    assert story.clock > T - timedelta(days=1)
+    data = report(story)
+    late = {entry["item"]: entry for entry in data["late"]}
+    assert late["announce"]["open"] is False
+    assert "after its due time (T-1d)" in late["announce"]["reason"]
+    row = next(i for i in data["items"] if i["id"] == "announce")
+    assert row["late"] is True and row["late_open"] is False

@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     project(p)
     p.add_argument("item", metavar="ITEM", help="approval item id")
     p.add_argument("--wait", action="store_true", help="block until it is decided")
-    p.add_argument("--timeout", metavar="DURATION", help="with --wait: give up after this long (exit 3)")
+    p.add_argument("--timeout", metavar="DURATION", help="give up after this long (exit 3); implies --wait")
     json_flag(p)
 
     p = add("window")
