@@ -111,7 +111,7 @@ def write_plain(path: Path, events: list[Event]) -> None:
 # --- measurements -------------------------------------------------------------------
 
 COLD_UPDECK = """
-import sys, time, resource
+import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from storage.repository import Repository
@@ -127,7 +127,8 @@ if {all_events!r}:
     assert len(repo.events({pid!r})) == state.seq
     t2 = time.perf_counter()
     rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
-print(t2 - t0, t2 - t1, rss, state.seq)
+hwm = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0] / 1024
+print(t2 - t0, t2 - t1, rss, state.seq, hwm)
 """
 
 COLD_PLAIN = """
@@ -142,7 +143,8 @@ db = TinyDB({path!r})
 state = fold(Event.from_dict(d) for d in db.all())
 t2 = time.perf_counter()
 rss = int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
-print(t2 - t0, t2 - t1, rss, state.seq)
+hwm = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0] / 1024
+print(t2 - t0, t2 - t1, rss, state.seq, hwm)
 """
 
 WRITER = """
@@ -173,8 +175,12 @@ for line in sys.stdin:
 """
 
 
+PEAK: list[float] = []  # peak RSS (VmHWM, fresh after exec) of the last cold() runs, MiB
+
+
 def cold(script: str, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
     wall, inproc, load, rss = [], [], [], []
+    PEAK.clear()
     for _ in range(runs):
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -183,6 +189,7 @@ def cold(script: str, runs: int) -> tuple[list[float], list[float], list[float],
         inproc.append(float(out[0]) * 1000)
         load.append(float(out[1]) * 1000)
         rss.append(float(out[2]))
+        PEAK.append(float(out[4]))
     return wall, inproc, load, rss
 
 
@@ -335,12 +342,14 @@ def main() -> None:
     line("cold open: load only (disk -> folded state)", load, "< 400 ms")
     line("cold open: whole subprocess incl. interpreter", wall)
     line("RSS of a process holding the project", rss, "< 150 MB", unit="MiB")
+    line("  peak RSS while opening", PEAK, unit="MiB")
     wall, inproc, load, rss = cold_updeck(True, False, 3)
     line("cold open without snapshot: imports + replay", inproc)
     line("cold open without snapshot: replay only", load)
     wall, inproc, load, rss = cold_updeck(False, True, 3)
     line("cold open + the whole log (load, events(0))", load)
     line("RSS after reading the whole log (events(0))", rss, "< 150 MB", unit="MiB")
+    line("  peak RSS while reading it", PEAK, unit="MiB")
 
     sealing = []
     for n in range(3):  # a write that starts a segment also writes the snapshot
@@ -387,6 +396,7 @@ def main() -> None:
     line("cold open: load + fold", load)
     line("cold open: whole subprocess incl. interpreter", wall)
     line("RSS of a process holding the project", rss, "< 150 MB", unit="MiB")
+    line("  peak RSS while opening", PEAK, unit="MiB")
     db.close()
     reader = TinyDB(plain)
     seen = len(reader)
