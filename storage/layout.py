@@ -33,6 +33,9 @@ from storage.atomic_storage import Tables, UnreadableFile, read_tables
 
 SCHEMA_VERSION = 1
 DEFAULT_SEGMENT_SIZE = 500  # see bench/bench_storage.py --sweep
+# A segment is also full at this many bytes (big verification outputs), so the cost of one
+# write stays bounded whatever the events hold.
+DEFAULT_SEGMENT_BYTES = 1 << 20
 PROJECTS = "projects"
 PROJECT_FILE = "project.json"
 SEGMENT_RE = re.compile(r"^log-(\d{6,})\.json$")
@@ -93,12 +96,20 @@ def _single_doc(path: Path, tables: Tables, table: str) -> dict[str, Any]:
 
 
 def project_meta_doc(project_id: str, segment_size: int, name: str, template_id: str,
-                     template_version: str, created_at: str, created_by: str) -> Tables:
+                     template_version: str, created_at: str, created_by: str,
+                     segment_bytes: int = DEFAULT_SEGMENT_BYTES) -> Tables:
     return {"project": {"1": {
         "schema": SCHEMA_VERSION, "id": project_id, "name": name, "template_id": template_id,
         "template_version": template_version, "created_at": created_at,
-        "created_by": created_by, "segment_size": segment_size,
+        "created_by": created_by, "segment_size": segment_size, "segment_bytes": segment_bytes,
     }}}
+
+
+def segment_full(meta: Mapping[str, Any], count: int, nbytes: int) -> bool:
+    """Whether a segment holding ``count`` events in ``nbytes`` takes no more: the next
+    command's events go to a new segment."""
+    limit = meta.get("segment_bytes")
+    return count >= int(meta["segment_size"]) or (isinstance(limit, int) and nbytes >= limit)
 
 
 def read_project_meta(path: Path) -> dict[str, Any]:
@@ -114,6 +125,9 @@ def read_project_meta(path: Path) -> dict[str, Any]:
     size = meta.get("segment_size")
     if not isinstance(size, int) or size < 1:
         raise Damage(path, f"bad segment size {size!r}")
+    limit = meta.get("segment_bytes", 0)
+    if not isinstance(limit, int) or limit < 0:
+        raise Damage(path, f"bad segment byte limit {limit!r}")
     return meta
 
 

@@ -89,18 +89,22 @@ class _Cached:
         return self.state.seq - self.active_first + 1
 
     @property
-    def segment_size(self) -> int:
-        return int(self.meta["segment_size"])
+    def active_full(self) -> bool:
+        nbytes = self.active_key[1] if self.active_key else 0
+        return layout.segment_full(self.meta, self.active_count, nbytes)
 
 
 class Repository:
     """The projects of one data folder. See docs/contracts.md (storage) for the contract."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0,
-                 segment_size: int = layout.DEFAULT_SEGMENT_SIZE) -> None:
+                 segment_size: int = layout.DEFAULT_SEGMENT_SIZE,
+                 segment_bytes: int = layout.DEFAULT_SEGMENT_BYTES) -> None:
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
-        self.segment_size = segment_size  # for new projects; existing ones keep theirs
+        # for new projects (kept in their project.json); existing ones keep theirs
+        self.segment_size = segment_size
+        self.segment_bytes = segment_bytes
         self._cache: dict[str, _Cached] = {}
         self._damaged: dict[str, tuple[tuple[Any, ...], DamagedProject]] = {}
         self._names: dict[str, str] = {}
@@ -190,7 +194,7 @@ class Repository:
             os.chmod(aside, dir_mode())
             meta = layout.project_meta_doc(
                 project.id, size, project.name, project.template_id, project.template_version,
-                events[0].at.isoformat(), events[0].by.user)
+                events[0].at.isoformat(), events[0].by.user, self.segment_bytes)
             write_atomic(aside / layout.PROJECT_FILE, orjson.dumps(meta))
             starts = list(range(0, len(events), size))
             for number, start in enumerate(starts, start=1):
@@ -398,7 +402,7 @@ class Repository:
         for event in events:
             new_state = apply(new_state, event)
         try:
-            if cached.active_count >= cached.segment_size:
+            if cached.active_full:
                 number = cached.active + 1
                 self._write_snapshot(cached.folder, number, cached.state)
                 path = segment_path(cached.folder, number)
@@ -522,7 +526,7 @@ class Repository:
             # The active segment is sealed now; read it once more in case events landed
             # in it between our read and the creation of the next one.
             self._read_active(cached)
-            if cached.active_count < cached.segment_size:
+            if not cached.active_full:
                 raise Damage(following, f"segment {cached.active} holds only "
                              f"{cached.active_count} events but a next segment exists")
             cached.db.close()
@@ -644,13 +648,14 @@ class Repository:
                 path = segment_path(folder, number)
                 first = base + len(events) + 1
                 last = number == numbers[-1]
+                nbytes = 0
                 try:
                     if last:
                         db = open_db(path)
                         tables = storage_of(db).read()
                     else:  # sealed: parsed once, never cached as raw data
                         loaded = read_tables(path)
-                        tables = loaded[0] if loaded else None
+                        tables, nbytes = (loaded[0], loaded[1][1]) if loaded else (None, 0)
                 except UnreadableFile as exc:
                     raise Damage(path, exc.reason) from exc
                 if tables is None:
@@ -662,7 +667,7 @@ class Repository:
                 events.extend(segment.events)
                 if segment.damage is not None:
                     raise segment.damage
-                if not last and len(segment.events) < int(meta["segment_size"]):
+                if not last and not layout.segment_full(meta, len(segment.events), nbytes):
                     raise Damage(path, f"a sealed segment holds only {len(segment.events)} events")
                 if events:
                     prev = events[-1].hash

@@ -444,3 +444,20 @@ def test_a_missing_snapshot_is_rewritten_by_the_replay(repo: Repository) -> None
     second = Repository(repo.data_dir)
     assert second.load("p1") == repo.load("p1")
     assert second._cache["p1"].base == 10  # ...so the next process did not have to
+
+
+def test_segments_also_roll_over_by_size(tmp_path: Path) -> None:
+    repo = Repository(tmp_path / "data", segment_size=1000, segment_bytes=3000)
+    repo.create_project(make_project(3, project_id="big"), OPERATOR)
+    output = "x" * 1200  # a long verification output
+    for i in range(6):
+        cmd = RecordVerification(item="i0001", command="check", exit_code=i % 2, output_tail=output,
+                                 duration=1.0, host="h", by=OPERATOR, at=T0)
+        assert isinstance(repo.submit("big", cmd), list)
+    folder = repo.project_dir("big")
+    sizes = [p.stat().st_size for p in sorted(folder.glob("log-*.json"))]
+    assert len(sizes) >= 3 and max(sizes) < 3000 + 2 * 1500
+    fresh = Repository(tmp_path / "data")
+    assert fresh.load("big") == repo.load("big")
+    assert fresh.check_log("big") is None
+    assert len(fresh.events("big")) == 7
