@@ -137,6 +137,8 @@ def test_items_through_every_state_and_refusals(cli: Cli, project: str) -> None:
     # Unknown item, unknown project: bad input, exit 2.
     result = cli("item", p, "no-such-item", "start")
     assert result.code == 2 and "no-such-item" in one_error_line(result.err)
+    result = cli("item", p, "invntory", "start")
+    assert result.code == 2 and "did you mean inventory?" in one_error_line(result.err)
     result = cli("item", "zzz", "inventory", "start")
     assert result.code == 2 and "zzz" in one_error_line(result.err)
     assert cli.log_bytes(p) == before

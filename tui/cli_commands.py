@@ -101,14 +101,27 @@ class Context:
     def submit(self, project_id: str, command: Command) -> list[Event]:
         result = self.repo.submit(project_id, command)
         if isinstance(result, Refusal):
-            raise CliError(result.reason, EXIT_USAGE if result.not_found else EXIT_REFUSED)
+            if result.not_found:
+                item = getattr(command, "item", None)
+                hint = _item_hint(self.state(project_id), item) if item else ""
+                raise CliError(result.reason + hint, EXIT_USAGE)
+            raise CliError(result.reason, EXIT_REFUSED)
         return result
+
+
+def _item_hint(state: ProjectState, item_id: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(item_id, list(state.specs), n=3, cutoff=0.6)
+    if close:
+        return "; did you mean " + " or ".join(close) + "?"
+    return f"; 'updeck export {state.id} --format csv' lists the items"
 
 
 def _need_item(state: ProjectState, item_id: str) -> None:
     if item_id not in state.specs:
-        raise CliError(f"no item {item_id!r} in project {state.id}; "
-                       f"'updeck status {state.id} --json' lists the items", EXIT_USAGE)
+        raise CliError(f"no item {item_id!r} in project {state.id}" + _item_hint(state, item_id),
+                       EXIT_USAGE)
 
 
 def _print_events(events: list[Event]) -> None:
