@@ -203,11 +203,11 @@ def status_text(data: Data) -> str:
     lines.append(f"{project['name']}  ({project['id']}, template {project['template']}{version})")
     window = data["window"]
     planned = ("not planned" if not window["planned_start"] else
-               f"{_when(window['planned_start'])} to {_when(window['planned_end'])}")
+               f"planned {_when(window['planned_start'])} to {_when(window['planned_end'])}")
     real = {"open": f"open since {_when(window['opened_at'])}",
             "closed": f"{_when(window['opened_at'])} to {_when(window['closed_at'])}",
             }.get(window["state"], "not opened")
-    lines.append(f"Window    planned {planned}; real: {real}; now {window['t']}")
+    lines.append(f"Window    {planned}; real: {real}; now {window['t']}")
     forecast = data["forecast"]
     lines.append(f"Forecast  finish {_when(forecast['finish'])}, "
                  f"{format_duration(forecast['remaining'])} of work on the critical path; "
