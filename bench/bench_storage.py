@@ -235,7 +235,8 @@ def sweep(args: argparse.Namespace) -> None:
     for r in range(rounds):
         for size in sizes:
             data = tmp / f"s{size}-{r}"
-            Repository(data).import_log(events[:args.events - per_round], segment_size=size)
+            Repository(data, segment_bytes=1 << 40).import_log(  # count only, no byte limit
+                events[:args.events - per_round], segment_size=size)
             repo = Repository(data)
             repo.load(PID)
             for n in range(per_round):
