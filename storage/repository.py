@@ -636,7 +636,8 @@ class Repository:
             for index, number in enumerate(numbers, start=1):
                 if number != index:
                     raise Damage(segment_path(folder, index), "log segment missing")
-            start = self._from_snapshot(folder, names, numbers, decoder)
+            suspicious: set[int] = set()  # sealed segments changed since a snapshot saw them
+            start = self._from_snapshot(folder, names, numbers, decoder, suspicious)
             base, first_segment = 0, 1
             if start is not None:
                 state, first_segment = start
@@ -660,8 +661,10 @@ class Repository:
                     raise Damage(path, exc.reason) from exc
                 if tables is None:
                     raise Damage(path, "log segment missing")
+                # every hash of the newest segment and of a sealed one that changed since
+                # it was sealed; the others are checked by their links (and by check_log)
                 segment = layout.decode_segment(path, number, tables, decoder, first, prev,
-                                                full_hash=last)
+                                                full_hash=last or number in suspicious)
                 if state is not None:
                     state = _apply_all(state, segment.events, path)
                 events.extend(segment.events)
@@ -705,9 +708,11 @@ class Repository:
         return cached
 
     def _from_snapshot(self, folder: Path, names: list[str], numbers: list[int],
-                       decoder: EventDecoder) -> tuple[ProjectState, int] | None:
+                       decoder: EventDecoder, suspicious: set[int]) -> tuple[ProjectState, int] | None:
         """The state from the newest usable snapshot and the segment it precedes, or None
-        (no snapshot, another fingerprint, a sealed segment changed since: replay all)."""
+        (no snapshot, another fingerprint, a sealed segment changed since: replay all).
+        Sealed segments whose size or mtime differ from a snapshot's record are added to
+        ``suspicious``: the replay checks every hash in them."""
         fp = snapshot.fingerprint()
         if not fp or len(numbers) < 2:
             return None
@@ -722,10 +727,14 @@ class Repository:
                         or doc.get("schema") != layout.SCHEMA_VERSION):
                     continue
                 sealed = doc["sealed"]
+                changed = set()
                 for n in range(1, number):
                     key = stat_key(segment_path(folder, n))
                     if key is None or [key[1], key[2]] != sealed.get(str(n)):
-                        raise snapshot.SnapshotError(f"segment {n} changed since the snapshot")
+                        changed.add(n)
+                if changed:
+                    suspicious.update(changed)
+                    raise snapshot.SnapshotError(f"segments {sorted(changed)} changed since the snapshot")
                 project = self._project_from_first_segment(folder, decoder)
                 state = snapshot.restore_state(project, doc["state"])
                 if state.seq != doc["seq"] or state.last_hash != doc["last_hash"]:

@@ -294,6 +294,14 @@ def test_check_log_names_the_first_changed_event(repo: Repository) -> None:
     broken = Repository(repo.data_dir).check_log("p1")
     assert broken is not None and broken.seq == 7
     assert "changed" in broken.reason
+    # the sealed segment changed since it was sealed: loading checks its hashes, so neither
+    # a new process nor one that had it cached builds on (or writes after) the rewritten event
+    for reader in (Repository(repo.data_dir), repo):
+        with pytest.raises(DamagedProject) as info:
+            reader.load("p1")
+        assert "event #7" in str(info.value) and info.value.path == path
+        with pytest.raises(DamagedProject):
+            reader.submit("p1", note("refused"))
 
 
 def test_stamp_refresh_and_watcher_see_another_writer(repo: Repository) -> None:
