@@ -45,6 +45,7 @@ class CutoverScreen(Screen[None]):
         self.live: LiveProject | None = None
         self.view: ProjectView | None = None
         self.cursor = 0
+        self.running: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="cut-top"):
@@ -91,7 +92,8 @@ class CutoverScreen(Screen[None]):
         now = self.app.now()  # type: ignore[attr-defined]
         self.view = view = project_view(self.live.state, now)
         state, sched = view.state, view.schedule
-        self.cursor = min(self.cursor, max(len(sched.running) - 1, 0))
+        self.running = [i for i in sched.running if not state.specs[i].is_approval]
+        self.cursor = min(self.cursor, max(len(self.running) - 1, 0))
         self.query_one("#cut-clock", Digits).update(big_offset(now, sched.window_start))
 
         top = Text(no_wrap=True, overflow="ellipsis")
@@ -118,9 +120,9 @@ class CutoverScreen(Screen[None]):
         self.query_one("#cut-window", Static).update(top)
 
         running = Text()
-        if not sched.running:
+        if not self.running:
             running.append("nothing is running", style="dim")
-        for i, item_id in enumerate(sched.running):
+        for i, item_id in enumerate(self.running):
             spec, run = state.specs[item_id], state.items[item_id]
             elapsed = (now - run.started_at).total_seconds() if run.started_at else 0.0
             mark = "▸ " if i == self.cursor else "  "
@@ -208,7 +210,7 @@ class CutoverScreen(Screen[None]):
     def action_finish(self) -> None:
         if self.view is None:
             return
-        running = self.view.schedule.running
+        running = self.running
         if not running:
             self.notify("nothing is running; s starts the next ready item", severity="warning")
             return

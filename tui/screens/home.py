@@ -41,7 +41,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#projects", DataTable)
-        table.add_columns("Project", "Template", "Phase", "Progress", "Window", "Note")
+        table.add_columns("Project", "Warning", "Phase", "Progress", "Window", "Template")
         table.focus()
         empty = self.query_one("#home-empty", Static)
         empty.update("reading the data folder…")
@@ -87,24 +87,24 @@ class HomeScreen(Screen[None]):
             if view.has_nogo:
                 marks.append("✘ NO-GO")
             if sched.late:
-                marks.append(f"▲ {len(sched.late)} late")
+                marks.append(f"▲ {len(sched.late)} LATE")
             if state.rollback is not None:
                 marks.append("ROLLBACK")
             note = Text(" ".join(marks), style="bold red") if marks else Text("")
             table.add_row(
                 Text(plain(state.project.name)),
-                Text(plain(state.project.template_id)),
+                note,
                 Text(f"{phase.number} {phase.id}"),
                 Text(f"{progress_bar(view.fraction)} {view.fraction:4.0%}"),
                 window,
-                note,
+                Text(plain(state.project.template_id)),
             )
             self.rows.append(state.id)
         for problem in damaged:
             pid = getattr(problem, "project_id", "") or "?"
-            table.add_row(Text(plain(pid)), Text("DAMAGED", style="bold red"), Text("-"),
-                          Text("-"), Text("-"),
-                          Text(plain(getattr(problem, "reason", str(problem)))[:80], style="red"))
+            reason = plain(getattr(problem, "reason", str(problem)))
+            table.add_row(Text(plain(pid)), Text("✘ DAMAGED", style="bold red"),
+                          Text(reason[:60], style="red"), Text("-"), Text("-"), Text("-"))
             self.rows.append("")
         if keep in self.rows:
             table.move_cursor(row=self.rows.index(keep))

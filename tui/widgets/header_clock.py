@@ -40,28 +40,30 @@ class HeaderClock(Widget):
         wide = self.size.width >= 110
         top = Text(no_wrap=True, overflow="ellipsis")
         top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
-        top.append(f" {hhmm(now, seconds=True)} UTC  ", style="bold")
-        top.append(plain(state.project.name), style="bold")
+        top.append(f" {hhmm(now, seconds=True)} UTC ", style="bold")
         if self.read_only:
-            top.append("  [read-only]", style="bold yellow")
+            top.append(" [read-only]", style="bold yellow")
         if state.rollback is not None:
-            top.append("  ROLLBACK IN PROGRESS", style="bold red reverse")
+            top.append(" ROLLBACK IN PROGRESS", style="bold red reverse")
         if self.stale:
-            top.append(f"  {self.stale}", style="bold red")
-        top.append("  window ")
+            top.append(f" {self.stale}", style="bold red")
+        top.append(" window ")
         if sched.window_start is None:
             top.append("not planned", style="dim")
         else:
-            sep = "→"
             end = sched.window_end
-            top.append(f"{day_hhmm(sched.window_start) if wide else when(sched.window_start, now)}{sep}"
-                       f"{when(end, sched.window_start) if end is not None else '?'}")
+            start_text = day_hhmm(sched.window_start) if wide else when(sched.window_start, now)
+            top.append(f"{start_text}→{when(end, sched.window_start) if end else '?'}")
             if state.closed_at is not None:
                 top.append(" closed", style="bold")
             elif state.opened_at is not None:
                 top.append(" OPEN", style="bold green")
             else:
                 top.append(" planned", style="dim")
+        if sched.late:
+            top.append(f"  ▲ {len(sched.late)} LATE", style="bold red")
+        top.append("  ")
+        top.append(plain(state.project.name), style="bold")
 
         bottom = Text(no_wrap=True, overflow="ellipsis")
         level = sched.margin_level
@@ -87,8 +89,6 @@ class HeaderClock(Widget):
                           style="bold red")
         else:
             bottom.append("PONR not passed" if wide else "PONR no")
-        if sched.late:
-            bottom.append(f" │ {len(sched.late)} late", style="bold red")
         both = Text("\n", no_wrap=True, overflow="ellipsis").join([top, bottom])
         both.no_wrap = True
         both.overflow = "ellipsis"

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from models.rollups import traceability
 from models.schedule import Schedule
-from models.state import ProjectState
+from models.state import STATUS_WORD, ProjectState
 from tui.widgets._panel import PhasePanel
 
 
@@ -39,7 +39,7 @@ class TraceabilityPanel(PhasePanel):
             out.append(f"{req.priority or '-'} ", style="dim")
             if req.tests:
                 out.append("← " + ", ".join(
-                    f"{t.item} ({'pass' if t.passed else t.status.value})" for t in req.tests[:3]))
+                    f"{t.item} ({'passed' if t.passed else STATUS_WORD[t.status]})" for t in req.tests[:3]))
             else:
                 out.append("NOT COVERED" if req.priority == "must" else "no test",
                            style="bold red" if req.priority == "must" else "dim")

@@ -1,0 +1,93 @@
+"""The dashboard in a real terminal: tmux at 80x24, keys in, screen text out; a second
+dashboard in another tmux window sees the change within two seconds; a killed terminal
+leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from storage.repository import Repository
+from tests.terminal import Tmux, tmux_path
+from tests.test_tui_support import make_project, write_templates
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(tmux_path() is None, reason="tmux is not installed; "
+                       "the real-terminal test needs it (apt-get install tmux)"),
+]
+
+UPDECK = Path(sys.executable).parent / "updeck"
+PHASES = ("1 Assess", "2 Reqs", "3 Plan", "4 Test", "5 Comms", "6 Execute", "7 Monitor")
+
+
+@pytest.fixture
+def tmux() -> Tmux:
+    server = Tmux()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, dict[str, str]]:
+    if not UPDECK.exists():
+        pytest.skip("the updeck entry point is not installed in this environment")
+    templates = write_templates(tmp_path / "templates")
+    db = tmp_path / "db"
+    pid = make_project(Repository(db), templates)
+    env = {
+        "UPDECK_TEMPLATE_PATH": str(templates),
+        "XDG_DATA_HOME": os.environ.get("XDG_DATA_HOME", str(tmp_path / "data")),
+        "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", str(tmp_path / "config")),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+    return db, pid, env
+
+
+def test_dashboard_in_tmux_marks_done_and_a_second_one_sees_it(
+        tmux: Tmux, project: tuple[Path, str, dict[str, str]]) -> None:
+    db, pid, env = project
+    command = f"{UPDECK} --db {db} open {pid}"
+    tmux.start("alice", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "alice"})
+    tmux.start("bob", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "bob"})
+    first = tmux.wait_for("alice", "7 Monitor", timeout=20, what="the phase bar")
+    for phase in PHASES:
+        assert phase in first
+    tmux.wait_for("bob", "▸ ○ todo    inventory", timeout=20)
+    assert "▸ ○ todo    inventory" in first  # a ready item under the cursor
+    tmux.send("alice", "d")
+    tmux.wait_for("alice", "✔ done    inventory", timeout=5, what="inventory done")
+    assert Repository(db).load(pid).items["inventory"].status.value == "done"
+    start = time.monotonic()
+    seen = tmux.wait_for("bob", "✔ done    inventory", timeout=5)
+    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    assert "alice" in seen  # the log line (and the notification) name the operator
+    tmux.send("alice", "q")  # back to home
+    tmux.wait_for("alice", "CRM cutover", timeout=5)
+    tmux.send("alice", "q")  # quit
+    deadline = time.monotonic() + 10
+    while not tmux.pane_dead("alice") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tmux.pane_dead("alice"), "q on the home screen did not quit"
+
+
+def test_dashboard_exits_when_its_terminal_goes_away(
+        tmux: Tmux, project: tuple[Path, str, dict[str, str]]) -> None:
+    db, pid, env = project
+    tmux.start("gone", f"{UPDECK} --db {db} open {pid}", env=env)
+    tmux.wait_for("gone", "7 Monitor", timeout=20)
+    shell = tmux.pane_pid("gone")
+    tmux.kill()  # the terminal (and its pty) disappear, as with a dropped SSH session
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(shell, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"updeck (pid {shell}) still runs 10 s after its terminal went away")
