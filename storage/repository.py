@@ -714,7 +714,7 @@ class Repository:
         Sealed segments whose size or mtime differ from a snapshot's record are added to
         ``suspicious``: the replay checks every hash in them."""
         fp = snapshot.fingerprint()
-        if not fp or len(numbers) < 2:
+        if len(numbers) < 2:
             return None
         usable = [n for n in snapshot.snapshot_numbers(names) if 2 <= n <= numbers[-1]]
         for number in reversed(usable[-2:]):
@@ -723,9 +723,9 @@ class Repository:
                 if loaded is None:
                     continue
                 doc = loaded[0]["snapshot"]["1"]
-                if (doc.get("fingerprint") != fp or doc.get("segment") != number
-                        or doc.get("schema") != layout.SCHEMA_VERSION):
+                if doc.get("segment") != number or doc.get("schema") != layout.SCHEMA_VERSION:
                     continue
+                # the record of the sealed segments holds whatever code wrote the snapshot
                 sealed = doc["sealed"]
                 changed = set()
                 for n in range(1, number):
@@ -735,6 +735,8 @@ class Repository:
                 if changed:
                     suspicious.update(changed)
                     raise snapshot.SnapshotError(f"segments {sorted(changed)} changed since the snapshot")
+                if doc.get("fingerprint") != fp:
+                    continue
                 project = self._project_from_first_segment(folder, decoder)
                 state = snapshot.restore_state(project, doc["state"])
                 if state.seq != doc["seq"] or state.last_hash != doc["last_hash"]:
