@@ -33,6 +33,7 @@ from tui.keys import APP_BINDINGS
 from tui.live import LiveProject, Poller
 from tui.messages import (
     CommandRefused,
+    HistoryLoaded,
     ProjectChanged,
     ProjectFailed,
     ProjectLoaded,
@@ -188,16 +189,22 @@ class UpdeckApp(App[int]):
     def load_project(self, project_id: str) -> None:
         repo = self.repo
 
-        def job() -> Message:
+        def job() -> Message | None:
+            # The state first (cheap: storage keeps snapshots), so the screen is full at
+            # once; then the whole log, which can be long, for the status log and history.
             try:
                 stamp = repo.stamp(project_id)
                 state = repo.load(project_id)
-                events = repo.events(project_id, 0)
+                recent = repo.events(project_id, state.seq)
             except StorageError as exc:
                 return ProjectFailed(project_id, _sentence(exc))
-            message = ProjectLoaded(project_id, state, events)
+            message = ProjectLoaded(project_id, state, recent, complete=False)
             message.stamp = stamp  # type: ignore[attr-defined]
-            return message
+            self.post_message(message)
+            try:
+                return HistoryLoaded(project_id, repo.events(project_id, 0))
+            except StorageError as exc:
+                return ProjectFailed(project_id, _sentence(exc))
 
         self.background(job, group="load", name="load project")
 
@@ -267,8 +274,18 @@ class UpdeckApp(App[int]):
 
     def on_project_loaded(self, message: ProjectLoaded) -> None:
         live = LiveProject(message.project_id, message.state, message.events)
+        live.complete = message.complete
         live.stamp = getattr(message, "stamp", None)
         self.live[message.project_id] = live
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        live = self.live.get(message.project_id)
+        if live is None:
+            return
+        live.take_history(message.events)
         for screen in self.screen_stack:
             if getattr(screen, "project_id", None) == message.project_id:
                 screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]

@@ -73,7 +73,8 @@ ACTION_HELP: dict[str, str] = {
     "focus_log": "move to the status log (t: kind filter, o: operator filter, End: follow)",
     "toggle_panel": "show or hide the phase panel",
     "cutover": "open the cutover view",
-    "back": "close this screen / go back",
+    "back": "close the detail or dialog, clear the filter, then go back",
+    "leave": "back to the home screen (quits from home)",
     "finish": "mark the running item done",
     "start_next": "start the next ready item",
 }

@@ -37,6 +37,7 @@ class LiveProject:
     seq: int = 0
     stamp: Any = None
     error: str = ""
+    complete: bool = True  # False until the whole log was read
 
     def __post_init__(self) -> None:
         for event in self.events:
@@ -57,6 +58,18 @@ class LiveProject:
             self.state = state
         self.error = ""
         return fresh
+
+    def take_history(self, events: Iterable[Event]) -> None:
+        """The whole log arrived: keep it, and whatever newer came in meanwhile."""
+        older = sorted(events, key=lambda e: e.seq)
+        last = older[-1].seq if older else 0
+        self.events = older + [e for e in self.events if e.seq > last]
+        self.by_item = {}
+        for event in self.events:
+            if event.item:
+                self.by_item.setdefault(event.item, []).append(event)
+        self.seq = max(self.seq, last)
+        self.complete = True
 
     def history(self, item_id: str) -> list[Event]:
         return self.by_item.get(item_id, [])

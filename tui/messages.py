@@ -29,12 +29,24 @@ class ProjectsListed(Message):
 
 
 class ProjectLoaded(Message):
-    """A project opened: its state and its whole status log."""
+    """A project opened: its state and the newest part of its status log (the whole log
+    follows in :class:`HistoryLoaded` when ``complete`` is false)."""
 
-    def __init__(self, project_id: str, state: ProjectState, events: Sequence[Event]) -> None:
+    def __init__(self, project_id: str, state: ProjectState, events: Sequence[Event],
+                 complete: bool = True) -> None:
         super().__init__()
         self.project_id = project_id
         self.state = state
+        self.events = list(events)
+        self.complete = complete
+
+
+class HistoryLoaded(Message):
+    """The whole status log of a project, read after its state was already shown."""
+
+    def __init__(self, project_id: str, events: Sequence[Event]) -> None:
+        super().__init__()
+        self.project_id = project_id
         self.events = list(events)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,47 +54,55 @@ class HelpScreen(Screen[None]):
             yield Static(self.help_text(), markup=False)
         yield Footer()
 
-    def help_text(self) -> Text:
-        out = Text()
-        name = type(self.under).__name__.replace("Screen", "")
-        out.append(f"Keys on the {name.lower()} screen\n", style="bold underline")
-        bindings = list(getattr(self.under, "BINDINGS", []))
-        phase_keys = [b for b in bindings if b.action.startswith("phase(")]
-        if phase_keys:
-            out.append(f"  {'1-7':<12}", style="bold")
-            out.append("select a phase\n")
+    def help_text(self) -> Group:
+        parts: list[Text | Table] = []
+        name = type(self.under).__name__.replace("Screen", "").lower()
         read_only = getattr(self.app, "read_only", False)
+
+        def table() -> Table:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True, min_width=10)
+            grid.add_column(overflow="fold")
+            return grid
+
+        parts.append(Text(f"Keys on the {name} screen", style="bold underline"))
+        keys = table()
+        bindings = list(getattr(self.under, "BINDINGS", []))
+        if any(b.action.startswith("phase(") for b in bindings):
+            keys.add_row("1-7", "select a phase")
         for b in bindings:
             if b.action.startswith("phase(") or b.action == "focus_next":
                 continue
             if read_only and self.under.check_action(b.action.split("(")[0], ()) is False:
                 continue
-            out.append(f"  {_key(b.key):<12}", style="bold")
-            out.append(ACTION_HELP.get(b.action, b.description) + "\n")
-        out.append(f"  {'j/k, ↑/↓':<12}", style="bold")
-        out.append("move;  tab: next pane\n")
-        out.append(f"  {'ctrl+p':<12}", style="bold")
-        out.append("command palette: every action, searchable\n")
-        out.append(f"  {'?, F1':<12}", style="bold")
-        out.append("this help;  esc closes it\n")
+            keys.add_row(_key(b.key), ACTION_HELP.get(b.action, b.description))
+        keys.add_row("j/k, ↑/↓", "move;  tab: next pane")
+        keys.add_row("ctrl+p", "command palette: every action, searchable")
+        keys.add_row("?, F1", "this help;  esc closes it")
+        parts.append(keys)
         if read_only:
-            out.append("\nRead-only: actions that change the project are hidden.\n",
-                       style="bold yellow")
-        out.append("\nItem states (symbol and word, never colour alone)\n", style="bold underline")
+            parts.append(Text("Read-only: actions that change the project are hidden.",
+                              style="bold yellow"))
+        parts.append(Text("\nItem states (symbol and word, never colour alone)",
+                          style="bold underline"))
+        states = table()
         for status in ItemStatus:
-            out.append(f"  {STATUS_SYMBOL[status]} {STATUS_WORD[status]:<9}", style="bold")
-            out.append(STATE_MEANING[status] + "\n")
-        out.append("\nPhase gates (phase bar)\n", style="bold underline")
+            states.add_row(f"{STATUS_SYMBOL[status]} {STATUS_WORD[status]}", STATE_MEANING[status])
+        parts.append(states)
+        parts.append(Text("\nPhase gates (phase bar)", style="bold underline"))
+        gates = table()
         for key, word in GATE_WORD.items():
-            out.append(f"  {GATE_SYMBOL[key]}  ", style="bold")
-            out.append(word + "\n")
-        out.append("\nMarks\n", style="bold underline")
+            gates.add_row(GATE_SYMBOL[key], word)
+        parts.append(gates)
+        parts.append(Text("\nMarks", style="bold underline"))
+        marks = table()
         for mark, meaning in MARKS:
-            out.append(f"  {mark:<30}", style="bold")
-            out.append(meaning + "\n")
-        out.append("\nStatus log: l focuses it; t cycles the kind filter, o the operator "
-                   "filter, End follows new entries.\n")
-        return out
+            marks.add_row(mark, meaning)
+        parts.append(marks)
+        parts.append(Text("\nStatus log: l focuses it; t cycles the kind filter, o the operator "
+                          "filter, End follows new entries. Other operators' changes appear "
+                          "within a second, with a notice naming who made them."))
+        return Group(*parts)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -105,7 +105,7 @@ class ProjectScreen(Screen[None]):
             self.phase = self.view.current_phase
         log = self.query_one("#log", StatusLog)
         if first:
-            log.load(live.events)
+            log.load(live.events, loading=not live.complete)
         else:
             log.add(fresh)
         self.query_one(HeaderClock).stale = ""

@@ -50,10 +50,12 @@ class StatusLog(ScrollView, can_focus=True):
         self.last_seq = 0
         self.unseen = 0
         self.follow = True  # stick to the newest entry until the user scrolls up
+        self.loading = False
 
     # --- data -----------------------------------------------------------------
 
-    def load(self, events: Iterable[Event]) -> None:
+    def load(self, events: Iterable[Event], loading: bool = False) -> None:
+        self.loading = loading
         self.events = sorted(events, key=lambda e: e.seq)
         self.last_seq = self.events[-1].seq if self.events else 0
         self._refilter(follow=True)
@@ -166,7 +168,8 @@ class StatusLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if not 0 <= index < len(self.shown):
             if index == 0 and not self.shown:
-                text = "no entries" + (" match the filter" if self.events else " yet")
+                text = ("reading the status log…" if self.loading else
+                        "no entries" + (" match the filter" if self.events else " yet"))
                 return Strip([Segment(" " + text, Style(dim=True))]).extend_cell_length(width)
             return Strip.blank(width)
         event = self.events[self.shown[index]]

@@ -1,0 +1,236 @@
+"""Dashboard benchmark: prints numbers (median and p95 next to each target), no pass/fail.
+
+    .venv/bin/python bench/bench_tui.py [--items 2000] [--events 50000] [--runs 7] [--keys 60]
+
+A project of ``--items`` items and ``--events`` log events (made by the engine, written
+with ``Repository.import_log``) is opened by the real ``updeck`` program in a
+pseudo-terminal (80x24, TERM=xterm-256color):
+
+* process start to first full screen: from spawning ``updeck open P`` until the loaded
+  checklist (its "N/M done" line) has been written to the terminal; the same for an empty
+  Textual app (one Static) as the reference floor;
+* memory: the resident set of that process once the screen is full;
+* key press to screen updated and persisted: in-process (``App.run_test``), ``s`` / ``r``
+  on one item, from the key until the new state is on disk, applied and repainted;
+* the once-a-second clock tick (schedule + phase roll-ups over every item).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_storage import PID, build_events  # noqa: E402
+
+from storage.repository import Repository  # noqa: E402
+
+ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
+EMPTY_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Empty(App):
+    def compose(self):
+        yield Static("EMPTY-APP-READY")
+Empty().run()
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def line(label: str, values: list[float], target: str = "", unit: str = "ms") -> None:
+    med, p95 = statistics.median(values), pct(values, 95)
+    print(f"  {label:<46} median {med:7.1f} {unit:<3} p95 {p95:7.1f} {unit:<3} "
+          f"(n={len(values)}){'   target ' + target if target else ''}", flush=True)
+
+
+def spawn_until(argv: list[str], marker: bytes, env: dict[str, str],
+                timeout: float = 30.0) -> tuple[float, float]:
+    """Seconds from spawn until ``marker`` is on the terminal, and the RSS (MiB) then."""
+    t0 = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execve(argv[0], argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    seen = b""
+    elapsed = float("nan")
+    rss = float("nan")
+    try:
+        deadline = t0 + timeout
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if marker in ESCAPES.sub(b"", seen[-200_000:]):
+                elapsed = time.perf_counter() - t0
+                try:
+                    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+                    rss = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+                except OSError:
+                    pass
+                break
+    finally:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        end = time.perf_counter() + 3
+        while time.perf_counter() < end:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            try:
+                select.select([fd], [], [], 0.05)
+                os.read(fd, 65536)
+            except OSError:
+                pass
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return elapsed, rss
+
+
+async def key_latency(data: Path, keys: int) -> tuple[list[float], list[float]]:
+    """Keys go in as the terminal driver sends them (a Key event posted to the app); the
+    time runs until the change is on disk, applied, and the next frame was composed."""
+    from models.events import Operator
+    from tui.app import UpdeckApp
+    from tui.view import project_view
+    from tui.widgets.checklist import Checklist
+
+    app = UpdeckApp(Repository(data), project_id=PID, operator=Operator("bench", "host"),
+                    poll_interval=0.5)
+    frames: list[float] = []
+    display = app._display
+
+    def counting_display(screen: object, renderable: object) -> None:
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        display(screen, renderable)  # type: ignore[arg-type]
+
+    app._display = counting_display  # type: ignore[method-assign]
+    latencies: list[float] = []
+    ticks: list[float] = []
+
+    from textual import events
+    from textual.widgets import Input
+
+    def press(key: str) -> None:  # what the terminal driver posts for a key
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+    async def until(condition: object, timeout: float = 10.0) -> None:
+        deadline = time.perf_counter() + timeout
+        while not condition():  # type: ignore[operator]
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the dashboard did not answer")
+            await asyncio.sleep(0.0002)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: PID in app.live, 30.0)
+        await pilot.pause(0.3)
+        checklist = app.screen.query_one(Checklist)
+        item = checklist.current
+        assert item is not None
+        repo = app.repo
+        for _ in range(keys):
+            status = app.live[PID].state.items[item].status.value
+            if status in ("todo", "failed"):
+                key, want = "s", "in_progress"
+            elif status == "in_progress":
+                key, want = "d", "done"
+            else:  # reopen asks for a reason: type it, time the final enter
+                press("r")
+                await until(lambda: app.modal_open and isinstance(app.focused, Input))
+                for ch in "again":
+                    press(ch)
+                await pilot.pause(0.05)
+                key, want = "enter", "todo"
+            seq = app.live[PID].seq
+            t0 = time.perf_counter()
+            press(key)
+            await until(lambda: app.live[PID].seq != seq)
+            applied = time.perf_counter()
+            await until(lambda: bool(frames) and frames[-1] >= applied)
+            latencies.append((frames[-1] - t0) * 1000)
+            assert app.live[PID].state.items[item].status.value == want
+            assert repo.load(PID).items[item].status.value == want  # persisted
+            await pilot.pause(0.02)
+        state = app.live[PID].state
+        for _ in range(20):
+            t0 = time.perf_counter()
+            project_view(state, app.now())
+            ticks.append((time.perf_counter() - t0) * 1000)
+    return latencies, ticks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keys", type=int, default=60)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="updeck-bench-tui-"))
+    data = tmp / "data"
+    print(f"updeck dashboard bench: {args.items} items, {args.events} events, in {tmp} "
+          f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus)", flush=True)
+    t0 = time.perf_counter()
+    Repository(data).import_log(build_events(args.items, args.events))
+    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", UPDECK_OPERATOR="bench",
+               XDG_DATA_HOME=str(tmp / "xdg-data"), XDG_CONFIG_HOME=str(tmp / "xdg-config"))
+    updeck = str(Path(sys.executable).parent / "updeck")
+    python = sys.executable
+    empty, full, rss = [], [], []
+    for _ in range(args.runs):
+        seconds, _ = spawn_until([python, "-c", EMPTY_APP], b"EMPTY-APP-READY", env)
+        empty.append(seconds * 1000)
+        seconds, mib = spawn_until([updeck, "--db", str(data), "open", PID], b" done \xc2\xb7 ",
+                                   env)
+        full.append(seconds * 1000)
+        rss.append(mib)
+    print("process start to first full screen (pty 80x24):")
+    line("empty Textual app (reference)", empty)
+    line(f"updeck open ({args.events} events)", full, "< 1000 ms")
+    line("memory (RSS) with the project on screen", rss, "< 200 MiB", unit="MiB")
+
+    latencies, ticks = asyncio.run(key_latency(data, args.keys))
+    print("in the running app:")
+    line("key press to screen updated and persisted", latencies, "< 100 ms")
+    line("clock tick: schedule + roll-ups, all items", ticks)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
