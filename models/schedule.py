@@ -26,6 +26,9 @@ from models.template import ItemSpec
 MarginLevel = Literal["ok", "amber", "red", "none"]
 AMBER_FRACTION = 0.10  # margin under this share of the window length is amber
 PLANNED_BY_T: frozenset[str] = frozenset({"execute", "monitor"})
+# Work of these phases happens after the window (hypercare, reviews): it is planned and
+# tracked, but it does not count towards the forecast finish of the window.
+AFTER_WINDOW: frozenset[str] = frozenset({"monitor"})
 
 _CACHE_SIZE = 64
 _TODO = ItemStatus.TODO
@@ -103,6 +106,8 @@ class Plan:
     point_of_no_return: tuple[str, ...]
     template_order: tuple[str, ...]
     planned_end: int | None  # the latest planned finish
+    in_window: tuple[bool, ...]  # counts towards the forecast (not post-cutover work)
+    not_before: tuple[int | None, ...]  # T-offset before which the item cannot start
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +116,9 @@ class Schedule:
     window_start: datetime | None  # T
     window_end: datetime | None
     t_offset: float | None  # now - T in seconds; negative is T-minus
-    critical_path: tuple[str, ...]  # remaining items, first to last
-    critical_remaining: float  # seconds of work along it
+    critical_path: tuple[str, ...]  # remaining window work, first to last
+    critical_remaining: float  # seconds from now to the forecast finish along it
+    critical_wait: float  # of which: waiting for the window (or an ``at`` time) to come
     forecast_finish: datetime
     margin: float | None  # window end - forecast finish, seconds
     margin_level: MarginLevel
@@ -255,13 +261,23 @@ def build_plan(specs: Mapping[str, ItemSpec]) -> Plan:
         finishes[item_id] = None if start is None else start + (spec.estimate or 0)
     due = tuple((index[s.id], s.due) for s in specs.values() if s.due is not None)
     ends = [f for f in finishes.values() if f is not None]
+    in_window = tuple(specs[item_id].phase not in AFTER_WINDOW for item_id in order)
+    not_before = tuple(_not_before(specs[item_id]) for item_id in order)
     return Plan(
         order=order, deps=deps, estimates=estimates, index=MappingProxyType(index),
         planned_start=MappingProxyType(starts), planned_finish=MappingProxyType(finishes),
         due=due,
         point_of_no_return=tuple(s.id for s in specs.values() if s.point_of_no_return),
         template_order=template_order, planned_end=max(ends) if ends else None,
+        in_window=in_window, not_before=not_before,
     )
+
+
+def _not_before(spec: ItemSpec) -> int | None:
+    """Cutover work does not start before its ``at`` time, or before T."""
+    if spec.at is not None:
+        return spec.at
+    return 0 if spec.phase == "execute" else None
 
 
 def _topological_order(specs: Mapping[str, ItemSpec]) -> tuple[str, ...]:
@@ -309,6 +325,13 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
     late: dict[int, tuple[float | None, int | None]] = {}  # index -> (elapsed, due)
     estimates = plan.estimates
     deps = plan.deps
+    in_window = plan.in_window
+    t = state.window_start()
+    # Until the window is opened, cutover work waits for T (and for its ``at`` time).
+    waits = state.opened_at is None and t is not None
+    t_offset = (now - t).total_seconds() if t is not None else None
+    not_before = plan.not_before
+    wait = [0.0] * n
     top = -1
     top_value = -1.0
     for i in range(n):
@@ -337,10 +360,15 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
                     p = d
         if status is _TODO and not waiting:
             ready.append(item_id)
+        floor = not_before[i]
+        if waits and floor is not None and status is _TODO and t_offset is not None \
+                and floor - t_offset > b:
+            b = wait[i] = floor - t_offset
+            p = -1
         value = b + rem
         best[i] = value
         pred[i] = p
-        if value >= top_value:
+        if in_window[i] and value >= top_value:
             top = i
             top_value = value
     path: list[str] = []
@@ -349,10 +377,9 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
         top = pred[top]
     path.reverse()
     critical = max(top_value, 0.0)
+    critical_wait = wait[plan.index[path[0]]] if path else 0.0
 
-    t = state.window_start()
     end = window_end(state)
-    t_offset = (now - t).total_seconds() if t is not None else None
     if t_offset is not None:
         for i, due in plan.due:
             if open_[i] and t_offset > due:
@@ -383,7 +410,8 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
     )
     return Schedule(
         now=now, window_start=t, window_end=end, t_offset=t_offset,
-        critical_path=tuple(path), critical_remaining=critical, forecast_finish=forecast,
+        critical_path=tuple(path), critical_remaining=critical, critical_wait=critical_wait,
+        forecast_finish=forecast,
         margin=margin, margin_level=level, late=late_items, backout=steps,
         backout_total=backout_total, rollback_decide_by=decide_by,
         rollback_decide_passed=decide_by is not None and now > decide_by,

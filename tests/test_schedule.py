@@ -20,7 +20,8 @@ M = 60
 
 
 def diamond(**window: object) -> Driver:
-    """a(30m) -> b(60m) -> d(10m) and a -> c(20m) -> d."""
+    """a(30m) -> b(60m) -> d(10m) and a -> c(20m) -> d; the clock at T unless told."""
+    window.setdefault("at", T0)
     return Driver(
         item("a", estimate=30 * M), item("b", depends_on=["a"], estimate=60 * M),
         item("c", depends_on=["a"], estimate=20 * M), item("d", depends_on=["b", "c"], estimate=10 * M),
@@ -150,7 +151,7 @@ def test_failed_and_blocked_items_still_count_as_remaining() -> None:
 
 def test_zero_estimate_gates_stay_on_the_path() -> None:
     d = Driver(item("go", kind="approval", approvers=["alice"]), item("run", depends_on=["go"], estimate=H),
-               item("side", estimate=10 * M))
+               item("side", estimate=10 * M), at=T0)
     s = compute_schedule(d.state, d.at)
     assert s.critical_path == ("go", "run") and s.critical_remaining == H
 
@@ -160,6 +161,34 @@ def test_nothing_left() -> None:
     d.move("a", A.DONE)
     s = compute_schedule(d.state, d.at)
     assert s.critical_path == () and s.critical_remaining == 0 and s.forecast_finish == d.at
+
+
+def test_cutover_work_waits_for_the_window_until_it_opens() -> None:
+    d = diamond(at=T0 - timedelta(hours=1))
+    s = compute_schedule(d.state, d.at)
+    assert s.critical_path == ("a", "b", "d")
+    assert s.critical_wait == H and s.critical_remaining == H + 100 * M
+    assert s.forecast_finish == T0 + timedelta(minutes=100)  # not an hour before T
+    d.ok(OpenWindow)  # opened early: the work goes as fast as it goes
+    s = compute_schedule(d.state, d.at)
+    assert s.critical_wait == 0 and s.forecast_finish == d.at + timedelta(minutes=100)
+
+
+def test_an_at_time_holds_its_item_and_what_follows() -> None:
+    d = Driver(item("prep", estimate=10 * M), item("switch", at=2 * H, estimate=30 * M),
+               item("check", depends_on=["switch"], estimate=15 * M), at=T0)
+    s = compute_schedule(d.state, d.at)
+    assert s.critical_path == ("switch", "check")
+    assert s.critical_wait == 2 * H and s.forecast_finish == T0 + timedelta(minutes=165)
+
+
+def test_post_cutover_work_does_not_count_towards_the_window() -> None:
+    d = Driver(item("run", estimate=H), item("hypercare", phase="monitor", depends_on=["run"],
+                                             estimate=3 * 86400), at=T0)
+    s = compute_schedule(d.state, d.at)
+    assert s.critical_path == ("run",) and s.forecast_finish == T0 + timedelta(hours=1)
+    assert s.margin == 3 * H and s.margin_level == "ok"
+    assert s.remaining["hypercare"] == 3 * 86400  # still tracked as remaining work
 
 
 # --- margin ---------------------------------------------------------------------------

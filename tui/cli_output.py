@@ -160,6 +160,7 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
         "forecast": {
             "finish": iso(schedule.forecast_finish),
             "remaining": schedule.critical_remaining,
+            "waiting": schedule.critical_wait,
             "margin": schedule.margin,
             "margin_level": schedule.margin_level,
             "critical_path": list(schedule.critical_path),
@@ -209,8 +210,11 @@ def status_text(data: Data) -> str:
             }.get(window["state"], "not opened")
     lines.append(f"Window    {planned}; real: {real}; now {window['t']}")
     forecast = data["forecast"]
+    work = forecast["remaining"] - forecast.get("waiting", 0.0)
+    waiting = (f" after {format_duration(forecast['waiting'])} waiting for the window"
+               if forecast.get("waiting") else "")
     lines.append(f"Forecast  finish {_when(forecast['finish'])}, "
-                 f"{format_duration(forecast['remaining'])} of work on the critical path; "
+                 f"{format_duration(work)} of work on the critical path{waiting}; "
                  f"margin {_margin_text(forecast)}")
     backout = data["backout"]
     ponr = "PASSED (fix forward only)" if backout["point_of_no_return_passed"] else "not passed"
