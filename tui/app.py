@@ -217,10 +217,13 @@ class UpdeckApp(App[int]):
         seq = known.seq if known else 0
         repo = self.repo
 
+        own = self.own_seqs.setdefault(project_id, set())
+
         def job() -> Message:
             result = repo.submit(project_id, command)
             if isinstance(result, Refusal):
                 return CommandRefused(result.reason)
+            own.update(e.seq for e in result)  # before any poll can show them as others'
             state, events = repo.changes_since(project_id, seq)
             message = ProjectChanged(project_id, state, events, own=True)
             message.written = [e.seq for e in result]  # type: ignore[attr-defined]
@@ -238,6 +241,7 @@ class UpdeckApp(App[int]):
         now = self.now
         repo = self.repo
         self.notify(f"running the verification of {item_id}…", title="Verify", timeout=4)
+        own = self.own_seqs.setdefault(project_id, set())
 
         def job() -> Message:
             started = time.monotonic()
@@ -261,6 +265,7 @@ class UpdeckApp(App[int]):
             result = repo.submit(project_id, record)
             if isinstance(result, Refusal):
                 return CommandRefused(result.reason)
+            own.update(e.seq for e in result)
             self.post_message(VerificationFinished(item_id, code, tail, duration))
             state, events = repo.changes_since(project_id, 0 if project_id not in self.live
                                                else self.live[project_id].seq)
@@ -304,7 +309,20 @@ class UpdeckApp(App[int]):
             return
         others = [e for e in fresh if e.seq not in own]
         if others:
-            self._announce(others)
+            # A poll can read our own write a moment before the write worker has noted
+            # its sequence numbers: decide about our operator's events a little later.
+            mine = [e for e in others if e.by == self.operator]
+            theirs = [e for e in others if e.by != self.operator]
+            if theirs:
+                self._announce(theirs)
+            if mine:
+                def later(events: list[Event] = mine, pid: str = message.project_id) -> None:
+                    seen = self.own_seqs.get(pid, set())
+                    rest = [e for e in events if e.seq not in seen]
+                    if rest:
+                        self._announce(rest)
+
+                self.set_timer(0.5, later)
         for screen in self.screen_stack:
             if getattr(screen, "project_id", None) == message.project_id:
                 screen.project_updated(live, fresh)  # type: ignore[attr-defined]
