@@ -445,3 +445,36 @@ async def test_demo_project_opens(tmp_path: Path) -> None:
         assert isinstance(app.screen, ProjectScreen)
         text = screen_text(app)
         assert "7 Monitor" in text and "Status log" in text
+
+
+async def test_home_shows_a_damaged_project_with_its_error(env: dict[str, Any]) -> None:
+    other = make_project(env["repo"], env["templates"], name="Broken one", project_id="broken-one")
+    segments = sorted((env["db"] / "projects" / other).glob("log-*.json"))
+    segments[0].write_text("{ this is not json")
+    app = make_app(env)
+    async with app.run_test(size=BIG) as pilot:
+        assert await wait_for(pilot, lambda: "DAMAGED" in screen_text(app), 5.0)
+        text = screen_text(app)
+        assert "broken-one" in text and "CRM cutover" in text
+        table_rows = app.screen.rows  # type: ignore[attr-defined]
+        from textual.widgets import DataTable
+
+        app.screen.query_one(DataTable).move_cursor(row=table_rows.index(""))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)  # a damaged project is not opened
+        assert any("damaged" in n[0] for n in app.notes)  # type: ignore[attr-defined]
+
+
+async def test_no_color_still_says_everything_in_words(env: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app)
+        await select_item(pilot, app, 1, "inventory")
+        await pilot.press("d")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "✔ done" in text and "○ todo" in text and "ON TIME" in text
+        assert "▲ 2 LATE" in text and "▸" in text

@@ -7,6 +7,7 @@ turns any worker failure into a clear notification, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -14,13 +15,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+try:
+    import termios
+except ImportError:  # not on POSIX
+    termios = None  # type: ignore[assignment]
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message import Message
-from textual.app import ScreenStackError
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -89,15 +94,24 @@ class UpdeckApp(App[int]):
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
-        if self.watch_terminal:
+        # Only a dashboard that started on a real terminal watches it (textual-serve's
+        # web driver talks over pipes, tests run headless).
+        if self.watch_terminal and _stdin_is_tty() and "web_driver" not in os.environ.get(
+                "TEXTUAL_DRIVER", ""):
             self.set_interval(2.0, self._check_terminal)
 
     def _check_terminal(self) -> None:
         """Exit when the terminal has gone away (dropped SSH session): no spinning."""
         try:
             alive = sys.stdin is not None and sys.stdin.isatty() and os.getppid() == self._ppid
-        except (ValueError, OSError):
+            if alive and termios is not None:
+                termios.tcgetattr(sys.stdin.fileno())  # EIO once the terminal hung up
+        except (ValueError, OSError) as exc:
             alive = False
+            self.log.warning(f"terminal gone: {exc!r}")
+        except Exception as exc:  # termios.error
+            alive = False
+            self.log.warning(f"terminal gone: {exc!r}")
         if not alive:
             self.exit(return_code=0)
 
@@ -201,10 +215,16 @@ class UpdeckApp(App[int]):
             message = ProjectLoaded(project_id, state, recent, complete=False)
             message.stamp = stamp  # type: ignore[attr-defined]
             self.post_message(message)
+            # The whole log through a reader of its own, so reading a long history never
+            # holds the lock that a key press's write needs.
             try:
-                return HistoryLoaded(project_id, repo.events(project_id, 0))
+                reader = type(repo)(repo.data_dir) if hasattr(repo, "data_dir") else repo
+                history = reader.events(project_id, 0)
             except StorageError as exc:
                 return ProjectFailed(project_id, _sentence(exc))
+            if reader is not repo and hasattr(reader, "forget"):
+                reader.forget()
+            return HistoryLoaded(project_id, history)
 
         self.background(job, group="load", name="load project")
 
@@ -226,6 +246,7 @@ class UpdeckApp(App[int]):
             own.update(e.seq for e in result)  # before any poll can show them as others'
             state, events = repo.changes_since(project_id, seq)
             message = ProjectChanged(project_id, state, events, own=True)
+            message.stamp = repo.stamp(project_id)  # type: ignore[attr-defined]
             message.written = [e.seq for e in result]  # type: ignore[attr-defined]
             return message
 
@@ -291,6 +312,10 @@ class UpdeckApp(App[int]):
         if live is None:
             return
         live.take_history(message.events)
+        if len(message.events) >= 10_000:
+            # A long log is tens of thousands of objects that never form cycles: keep them
+            # out of every later collection, so no key press waits for a full GC pass.
+            gc.freeze()
         for screen in self.screen_stack:
             if getattr(screen, "project_id", None) == message.project_id:
                 screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
@@ -370,6 +395,13 @@ class UpdeckApp(App[int]):
         else:
             self.notify(f"{message.item}: verification FAILED, exit {message.exit_code}",
                         title="Verify", severity="error", timeout=10, markup=False)
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
 
 
 def _sentence(exc: BaseException | None) -> str:

@@ -41,7 +41,7 @@ class UpdeckCommands(Provider):
                 title = f"{binding.description} ({_key_label(binding.key)})"
                 help_text = ACTION_HELP.get(action, binding.description)
                 out.append((title, help_text,
-                            partial(node.run_action, action)))  # type: ignore[attr-defined]
+                            partial(node.run_action, action)))
         if hasattr(screen, "project_id"):
             for n in range(1, 8):
                 from models.phases import PHASES

@@ -150,10 +150,18 @@ EVENT_STYLE: dict[EventKind, str] = {
 }
 
 
-def event_line(event: Event) -> Text:
-    """``14:02:11 alice  stop-apps done`` as a Text (no markup parsing)."""
+def stamp(moment: datetime, today: datetime | None) -> str:
+    """11 columns: ``14:02:11   `` today, ``11-27 18:42`` on another day."""
+    moment = moment.astimezone(UTC)
+    if today is None or moment.date() == today.astimezone(UTC).date():
+        return moment.strftime("%H:%M:%S").ljust(11)
+    return moment.strftime("%m-%d %H:%M")
+
+
+def event_line(event: Event, today: datetime | None = None) -> Text:
+    """``   14:02:11 alice  stop-apps done`` as a Text (no markup parsing)."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(hhmm(event.at, seconds=True), style="dim")
+    line.append(stamp(event.at, today), style="dim")
     line.append(" ")
     line.append(f"{plain(event.by.user)[:10]:<10}", style="bold")
     line.append(" ")

@@ -3,14 +3,14 @@ the words the help screen uses. Keys are a contract (see the issue): change with
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-APP_BINDINGS = [
+APP_BINDINGS: list[BindingType] = [
     Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Keys and marks"),
     Binding("ctrl+c", "quit_app", "Quit", show=False, priority=True, id="app.quit-now"),
 ]
 
-HOME_BINDINGS = [
+HOME_BINDINGS: list[BindingType] = [
     Binding("enter", "open_project", "Open", id="home.open"),
     Binding("n", "new_project", "New project", id="home.new"),
     Binding("j,down", "cursor_down", "Down", show=False, id="home.down"),
@@ -19,7 +19,7 @@ HOME_BINDINGS = [
     Binding("q", "quit_app", "Quit", id="home.quit"),
 ]
 
-PROJECT_BINDINGS = [
+PROJECT_BINDINGS: list[BindingType] = [
     *[Binding(str(n), f"phase({n})", f"Phase {n}", show=False, id=f"project.phase{n}")
       for n in range(1, 8)],
     Binding("enter", "detail", "Detail", show=False, id="project.detail"),
@@ -42,7 +42,7 @@ PROJECT_BINDINGS = [
     Binding("q", "leave", "Back", show=False, id="project.quit"),
 ]
 
-CUTOVER_BINDINGS = [
+CUTOVER_BINDINGS: list[BindingType] = [
     Binding("d", "finish", "Finish running", id="cutover.done"),
     Binding("s", "start_next", "Start next", id="cutover.start"),
     Binding("j,down", "cursor_down", "Next running", show=False, id="cutover.down"),

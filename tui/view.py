@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from models import rollups
 from models.phases import PHASES
 from models.schedule import Schedule, compute_schedule
-from models import rollups
 from models.state import ProjectState
 from tui.format import SHORT_PHASE
 

@@ -62,9 +62,7 @@ class ApproveDialog(Dialog[ApprovalResult]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While typing a note, letters are text, not keys.
-        if action == "decide" and isinstance(self.focused, Input):
-            return False
-        return True
+        return not (action == "decide" and isinstance(self.focused, Input))
 
     def action_decide(self, go: bool) -> None:
         options = self.query_one("#approvers", OptionList)

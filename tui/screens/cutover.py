@@ -77,13 +77,11 @@ class CutoverScreen(Screen[None]):
                                                           style="bold red"))
 
     def tick(self) -> None:
-        if self.live is not None and self.app.top_screen is self:
+        if self.live is not None and getattr(self.app, "top_screen", None) is self:
             self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in CHANGING and self.app.read_only:  # type: ignore[attr-defined]
-            return False
-        return True
+        return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
 
     # --- drawing ---------------------------------------------------------------------
 
@@ -144,7 +142,13 @@ class CutoverScreen(Screen[None]):
         self.query_one("#cut-running", Static).update(running)
 
         nxt = Text()
-        ready = [i for i in sched.ready if state.specs[i].phase == "execute"] or list(sched.ready)
+        ready = [i for i in sched.ready if state.specs[i].phase == "execute"]
+        box = self.query_one("#cut-next", Static)
+        if ready:
+            box.border_title = "Next: ready in the execute phase"
+        else:
+            ready = list(sched.ready)
+            box.border_title = "Nothing in execute is ready; ready elsewhere"
         if not ready:
             nxt.append("nothing is ready", style="dim")
         for item_id in ready[:12]:

@@ -51,9 +51,7 @@ class HomeScreen(Screen[None]):
         app.poller.poll_now()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_project" and self.app.read_only:  # type: ignore[attr-defined]
-            return False
-        return True
+        return not (action == "new_project" and self.app.read_only)  # type: ignore[attr-defined]
 
     def palette_projects(self) -> list[ProjectState]:
         return list(self.states)

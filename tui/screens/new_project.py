@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -136,7 +137,7 @@ class NewProjectScreen(Dialog[str]):
         self.query_one("#template-info", Static).update(info)
         box = self.query_one("#variables", Vertical)
         box.remove_children()
-        widgets = []
+        widgets: list[Widget] = []
         for var in template.variables:
             prompt = var.prompt or var.name
             flag = " (required)" if var.required and var.default is None else ""

@@ -172,9 +172,9 @@ class ProjectScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second: the clock, the forecast, the running times."""
-        if self.live is None or self.app.top_screen is not self:
+        if self.live is None or getattr(self.app, "top_screen", None) is not self:
             return
-        now = self.app.now()  # type: ignore[attr-defined]
+        now = self.app.now()
         self.view = project_view(self.live.state, now)
         view = self.view
         self.query_one(HeaderClock).show(view.state, view.schedule, now)
@@ -199,9 +199,7 @@ class ProjectScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in CHANGING and self.app.read_only:  # type: ignore[attr-defined]
-            return False
-        return True
+        return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
 
     @property
     def current_item(self) -> str | None:

@@ -236,8 +236,10 @@ class Checklist(ScrollView, can_focus=True):
             if index == 0 and self.state is not None:
                 empty = ("nothing matches the filter " + repr(self.filter.source)
                          if self.filter.active else "no items in this phase")
-                return Strip([Segment(f"  {empty}"[:width], Style(dim=True))]).extend_cell_length(width)
-            return Strip.blank(width)
+                dim = self.rich_style + Style(dim=True)
+                return Strip([Segment(f"  {empty}"[:width], dim)]).extend_cell_length(
+                    width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
         item_id = self.rows[index]
         selected = index == self.cursor
         run = self.state.items[item_id]
@@ -248,7 +250,8 @@ class Checklist(ScrollView, can_focus=True):
             return cached[1]
         text = self.row_text(item_id, width, selected)
         segments = list(text.render(self.app.console))
-        strip = Strip(segments).crop_extend(0, width, None)
+        base = self.rich_style
+        strip = Strip(segments).crop_extend(0, width, base).apply_style(base)
         if selected:
             strip = strip.apply_style(Style(reverse=not self.has_focus, bold=True,
                                             bgcolor=None if not self.has_focus else "blue",

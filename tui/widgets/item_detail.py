@@ -13,7 +13,7 @@ from models.durations import format_ttime
 from models.events import Event
 from models.schedule import Schedule
 from models.state import STATUS_WORD, ItemStatus, ProjectState
-from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, plain, status_label
+from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, plain, stamp, status_label
 
 SHORT_FIELDS = {"kind", "owner", "estimate", "at", "due", "priority", "cost",
                 "rollback_estimate", "point_of_no_return"}
@@ -24,6 +24,7 @@ FIELDS = ("kind", "owner", "required", "estimate", "at", "due", "depends_on", "v
 
 def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
                 schedule: Schedule | None) -> Text:
+    today = schedule.now if schedule is not None else None
     spec = state.specs[item_id]
     run = state.items[item_id]
     out = Text()
@@ -119,7 +120,7 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
     if not history:
         out.append("\n  nothing yet", style="dim")
     for event in history[-30:]:
-        out.append(f"\n  {hhmm(event.at, seconds=True)} {plain(event.by.user)}: ", style="dim")
+        out.append(f"\n  {stamp(event.at, today).strip()} {plain(event.by.user)}: ", style="dim")
         out.append(plain(describe(event)))
     return out
 

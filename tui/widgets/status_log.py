@@ -170,9 +170,11 @@ class StatusLog(ScrollView, can_focus=True):
             if index == 0 and not self.shown:
                 text = ("reading the status log…" if self.loading else
                         "no entries" + (" match the filter" if self.events else " yet"))
-                return Strip([Segment(" " + text, Style(dim=True))]).extend_cell_length(width)
-            return Strip.blank(width)
+                dim = self.rich_style + Style(dim=True)
+                return Strip([Segment(" " + text, dim)]).extend_cell_length(width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
         event = self.events[self.shown[index]]
-        line = event_line(event)
+        line = event_line(event, getattr(self.app, "now", lambda: None)())
         line.truncate(width, overflow="ellipsis")
-        return Strip(list(line.render(self.app.console))).crop_extend(0, width, None)
+        base = self.rich_style
+        return Strip(list(line.render(self.app.console))).crop_extend(0, width, base).apply_style(base)
