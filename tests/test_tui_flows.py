@@ -478,3 +478,30 @@ async def test_no_color_still_says_everything_in_words(env: dict[str, Any],
         text = screen_text(app)
         assert "✔ done" in text and "○ todo" in text and "ON TIME" in text
         assert "▲ 2 LATE" in text and "▸" in text
+
+
+async def test_storage_and_worker_errors_are_shown_not_raised(env: dict[str, Any]) -> None:
+    from storage.errors import Busy
+
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app)
+
+        def busy(*args: Any, **kwargs: Any) -> Any:
+            raise Busy(env["pid"], 10.0)
+
+        app.repo.submit = busy  # type: ignore[method-assign]
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert any(n[1].get("title") == "Not saved" and "busy" in n[0]
+                   for n in app.notes)  # type: ignore[attr-defined]
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("disk on fire")
+
+        app.repo.submit = broken  # type: ignore[method-assign]
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert any("disk on fire" in n[0] for n in app.notes)  # type: ignore[attr-defined]
+        assert isinstance(app.screen, ProjectScreen)  # still running, nothing raised
+        assert status(env, "inventory") is ItemStatus.TODO
