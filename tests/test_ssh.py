@@ -91,8 +91,9 @@ def shows_all_phases(screen: str) -> bool:
 
 
 def updeck_pids(operator: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", "--", f"--as {operator} open"], capture_output=True,
-                           text=True)
+    """The dashboards running on the server side for ``operator`` (not tmux, not ssh)."""
+    found = subprocess.run(["pgrep", "-f", "--", f"python[0-9.]* .*updeck .*--as {operator} open"],
+                           capture_output=True, text=True)
     return [int(pid) for pid in found.stdout.split()]
 
 
