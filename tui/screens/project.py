@@ -45,8 +45,9 @@ class ProjectScreen(Screen[None]):
         self.live: LiveProject | None = None
         self.view: ProjectView | None = None
         self.phase: str | None = None  # None until the first load picks the current phase
-        self.show_detail = False
-        self.show_panel = True
+        self.show_detail = False  # narrow: the detail replaces the log under the checklist
+        self.show_panel = True  # wide: the phase panel under the detail (p toggles)
+        self._narrow_panel = False  # narrow: the phase panel instead of the detail
         self.filter = ItemFilter()
 
     # --- layout ----------------------------------------------------------------------
@@ -88,12 +89,13 @@ class ProjectScreen(Screen[None]):
         narrow = self.size.width < NARROW
         self.set_class(narrow, "-narrow")
         self.set_class(self.show_detail, "-show-detail")
+        self.set_class(self.show_panel, "-show-panel")
         self.set_class(self.size.height < 30, "-short")
         self._place_panel()
 
     def _place_panel(self) -> None:
         for panel in self.query(PhasePanel):
-            panel.display = self.show_panel and self.phase in panel.PHASES
+            panel.set_class(self.phase in panel.PHASES, "-relevant")
 
     # --- data ------------------------------------------------------------------------
 
@@ -167,7 +169,7 @@ class ProjectScreen(Screen[None]):
             return
         self._place_panel()
         for panel in self.query(PhasePanel):
-            if panel.display:
+            if panel.has_class("-relevant"):
                 panel.show(self.view.state, self.view.schedule, now)
 
     def tick(self) -> None:
@@ -215,7 +217,9 @@ class ProjectScreen(Screen[None]):
 
     def action_detail(self) -> None:
         if self.size.width < NARROW:
-            self.show_detail = not self.show_detail
+            self.show_detail = not self.show_detail or self._narrow_panel
+            self._narrow_panel = False
+            self.set_class(False, "-narrow-panel")
             self._layout()
             self._update_detail()
             return
@@ -226,13 +230,16 @@ class ProjectScreen(Screen[None]):
             detail.focus()
 
     def action_toggle_panel(self) -> None:
-        self.show_panel = not self.show_panel
-        self._place_panel()
-        if self.show_panel:
-            self._update_panels(self.app.now())  # type: ignore[attr-defined]
-        if self.size.width < NARROW and self.show_panel and not self.show_detail:
-            self.show_detail = True
-            self._layout()
+        if self.size.width < NARROW:
+            # Narrow: the phase panel takes the place of the detail (and the log).
+            self._narrow_panel = not self._narrow_panel
+            self.show_detail = self._narrow_panel
+            self.set_class(self._narrow_panel, "-narrow-panel")
+        else:
+            self.show_panel = not self.show_panel
+        self._layout()
+        self._update_panels(self.app.now())  # type: ignore[attr-defined]
+        self._update_detail()
 
     def action_focus_log(self) -> None:
         log = self.query_one("#log", StatusLog)
@@ -244,6 +251,8 @@ class ProjectScreen(Screen[None]):
     def action_back(self) -> None:
         if self.show_detail:
             self.show_detail = False
+            self._narrow_panel = False
+            self.set_class(False, "-narrow-panel")
             self._layout()
             return
         if not self.query_one("#checklist", Checklist).has_focus:

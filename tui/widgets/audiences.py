@@ -30,12 +30,13 @@ class AudiencesPanel(PhasePanel):
         for spec in rows:
             run = state.items[spec.id]
             out.append(STATUS_SYMBOL[run.status] + " ", style=RICH_STATUS_STYLE[run.status])
+            due = format_ttime(spec.due) if spec.due is not None else "-"
+            out.append(f"{due:<6} ", style="bold red" if spec.id in late else "dim")
             out.append("train " if spec.kind == "training" else "comms ", style="dim")
             out.append(f"{plain(spec.audience) or '-'}: ", style="bold")
             out.append(plain(spec.title))
-            if spec.due is not None:
-                out.append(f" due {format_ttime(spec.due)}",
-                           style="bold red" if spec.id in late else "dim")
+            if spec.id in late:
+                out.append(" LATE", style="bold red")
             out.append("\n")
         out.append(f"{len(audiences)} audiences", style="dim")
         return out
