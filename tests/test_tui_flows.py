@@ -242,6 +242,17 @@ async def test_cutover_view_finishes_the_running_item(env: dict[str, Any]) -> No
         assert status(env, "stop-apps") is ItemStatus.DONE
         text = screen_text(app)
         assert "nothing is running" in text and "upgrade" in text  # next and ready
+        await pilot.press("w")
+        await settle(pilot, app)
+        await pilot.press("y")  # open the window now
+        await settle(pilot, app)
+        assert Repository(env["db"]).load(env["pid"]).opened_at is not None
+        await pilot.press("R", *"writers did not stop", "enter")  # roll back
+        await settle(pilot, app)
+        rollback = Repository(env["db"]).load(env["pid"]).rollback
+        assert rollback is not None and rollback.reason == "writers did not stop"
+        assert [step.item for step in rollback.steps] == ["stop-apps"]
+        assert "ROLLBACK IN PROGRESS" in screen_text(app)
         await pilot.press("s")
         await settle(pilot, app)
         assert status(env, "upgrade") is ItemStatus.IN_PROGRESS

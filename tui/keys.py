@@ -43,11 +43,13 @@ PROJECT_BINDINGS: list[BindingType] = [
 ]
 
 CUTOVER_BINDINGS: list[BindingType] = [
-    Binding("d", "finish", "Finish running", id="cutover.done"),
-    Binding("s", "start_next", "Start next", id="cutover.start"),
+    Binding("d", "finish", "Done", id="cutover.done"),
+    Binding("s", "start_next", "Start", id="cutover.start"),
     Binding("j,down", "cursor_down", "Next running", show=False, id="cutover.down"),
     Binding("k,up", "cursor_up", "Prev running", show=False, id="cutover.up"),
     Binding("n", "note", "Note", id="cutover.note"),
+    Binding("w", "window", "Window", id="cutover.window"),
+    Binding("R", "rollback", "Roll back", id="cutover.rollback"),
     Binding("escape,c,q", "back", "Back", id="cutover.back"),
 ]
 
@@ -77,4 +79,6 @@ ACTION_HELP: dict[str, str] = {
     "leave": "back to the home screen (quits from home)",
     "finish": "mark the running item done",
     "start_next": "start the next ready item",
+    "window": "record that the cutover window opened now (or closed, when open)",
+    "rollback": "start the rollback (asks why; refused after the point of no return)",
 }

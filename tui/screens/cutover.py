@@ -13,15 +13,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
-from models.commands import AddNote, ItemAction, MoveItem
+from models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
 from models.events import Event
 from models.state import ItemStatus
 from tui.format import LEVEL_STYLE, LEVEL_WORD, dur, hhmm, plain, t_offset, when
 from tui.keys import CUTOVER_BINDINGS
 from tui.live import LiveProject
 from tui.view import ProjectView, project_view
+from tui.widgets.header_clock import level_mark
 
-CHANGING = {"finish", "start_next", "note"}
+CHANGING = {"finish", "start_next", "note", "window", "rollback"}
 
 
 def big_offset(now: datetime, start: datetime | None) -> str:
@@ -96,6 +97,10 @@ class CutoverScreen(Screen[None]):
 
         top = Text(no_wrap=True, overflow="ellipsis")
         top.append(f"{t_offset(now, sched.window_start)} ", style="bold reverse")
+        if state.rollback is not None:
+            top.append(" ROLLBACK IN PROGRESS ", style="bold red reverse")
+        if self.app.read_only:  # type: ignore[attr-defined]
+            top.append(" [read-only]", style="bold yellow")
         top.append(" " + plain(state.project.name) + "\n", style="bold")
         top.append(f"now {hhmm(now, seconds=True)} UTC\n")
         if sched.window_start is not None:
@@ -110,11 +115,7 @@ class CutoverScreen(Screen[None]):
         top.append(f"forecast {when(sched.forecast_finish, now)} ")
         if sched.margin is not None:
             top.append(f"margin {'+' if sched.margin >= 0 else '-'}{dur(abs(sched.margin))} ")
-        top.append(LEVEL_WORD[level].upper(), style=LEVEL_STYLE[level])
-        if state.rollback is not None:
-            top.append("\nROLLBACK IN PROGRESS", style="bold red reverse")
-        if self.app.read_only:  # type: ignore[attr-defined]
-            top.append("\n[read-only]", style="bold yellow")
+        top.append(f"{level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
         self.query_one("#cut-window", Static).update(top)
 
         running = Text()
@@ -247,6 +248,44 @@ class CutoverScreen(Screen[None]):
                                                     **app.stamp_command()))
 
         app.push_screen(NoteDialog(None), done)
+
+    def action_window(self) -> None:
+        if self.view is None:
+            return
+        from tui.screens.confirm import ConfirmDialog
+
+        state = self.view.state
+        is_open = state.opened_at is not None and state.closed_at is None
+        app: Any = self.app
+        command = CloseWindow if is_open else OpenWindow
+        what = "close" if is_open else "open"
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                app.submit(self.project_id, command(**app.stamp_command()))
+
+        app.push_screen(ConfirmDialog(
+            f"Record that the cutover window is {what}ed now?",
+            f"It goes in the status log with your name; now is {hhmm(app.now(), seconds=True)} UTC.",
+            f"{what.capitalize()} the window?"), done)
+
+    def action_rollback(self) -> None:
+        if self.view is None:
+            return
+        from tui.screens.reason import ReasonDialog
+
+        sched = self.view.schedule
+        app: Any = self.app
+        steps = len(sched.backout)
+
+        def done(reason: str | None) -> None:
+            if reason:
+                app.submit(self.project_id, StartRollback(reason=reason, **app.stamp_command()))
+
+        app.push_screen(ReasonDialog(
+            f"START THE ROLLBACK? {steps} backout steps, about "
+            f"{dur(sched.backout_total) if steps else '0m'}",
+            "Why? (required; everyone sees it in the log)"), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -74,7 +74,7 @@ class HeaderClock(Widget):
             bottom.append((" margin " if wide else " ") + f"{sign}{dur(abs(sched.margin))} ")
         else:
             bottom.append(" ")
-        bottom.append(f"{_level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
+        bottom.append(f"{level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
         bottom.append(" │ backout ")
         bottom.append(dur(sched.backout_total) if sched.backout else "none")
         if sched.rollback_decide_by is not None:
@@ -95,5 +95,5 @@ class HeaderClock(Widget):
         return both
 
 
-def _level_mark(level: str) -> str:
+def level_mark(level: str) -> str:
     return {"ok": "✔", "amber": "▲", "red": "✘", "none": "·"}.get(level, "·")
