@@ -516,3 +516,15 @@ async def test_storage_and_worker_errors_are_shown_not_raised(env: dict[str, Any
         assert any("disk on fire" in n[0] for n in app.notes)  # type: ignore[attr-defined]
         assert isinstance(app.screen, ProjectScreen)  # still running, nothing raised
         assert status(env, "inventory") is ItemStatus.TODO
+
+
+async def test_a_verification_that_hangs_is_stopped_and_recorded(env: dict[str, Any]) -> None:
+    app = make_app(env, project_id=env["pid"], verify_timeout=1.0)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        app.run_verification(env["pid"], "inventory", "echo started; sleep 30")
+        assert await wait_for(pilot, lambda: bool(
+            Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 10.0)
+        check = Repository(env["db"]).load(env["pid"]).items["inventory"].verifications[-1]
+        assert check.exit_code == 124 and "timed out after 1s" in check.output_tail
+        assert "started" in check.output_tail

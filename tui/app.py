@@ -7,6 +7,7 @@ turns any worker failure into a clear notification, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -267,17 +268,23 @@ class UpdeckApp(App[int]):
         def job() -> Message:
             started = time.monotonic()
             try:
-                done = subprocess.run(command, shell=True, capture_output=True, text=True,
-                                      timeout=timeout, stdin=subprocess.DEVNULL,
-                                      errors="replace", start_new_session=True)
-                code, output = done.returncode, (done.stdout or "") + (done.stderr or "")
-            except subprocess.TimeoutExpired as exc:
-                out = exc.stdout or ""
-                if isinstance(out, bytes):
-                    out = out.decode(errors="replace")
-                code, output = 124, f"{out}\n(timed out after {timeout:.0f}s)"
+                proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        text=True, errors="replace", start_new_session=True)
             except OSError as exc:
                 code, output = 127, f"could not run: {exc}"
+            else:
+                try:
+                    output, _ = proc.communicate(timeout=timeout)
+                    code = proc.returncode
+                except subprocess.TimeoutExpired:
+                    # The command and everything it started: its own process group.
+                    with contextlib.suppress(OSError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    output, _ = proc.communicate()
+                    code, output = 124, f"{output or ''}\n(timed out after {timeout:.0f}s)"
+                if code < 0:
+                    code = 128 - code  # killed by a signal: 128+N, as a shell says
             duration = time.monotonic() - started
             tail = output[-OUTPUT_TAIL:]
             record = RecordVerification(item=item_id, command=command, exit_code=code,
