@@ -50,6 +50,7 @@ from tui.messages import (
 
 VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
 OUTPUT_TAIL = 4000
+SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
 
 
 class UpdeckApp(App[int]):
@@ -83,11 +84,16 @@ class UpdeckApp(App[int]):
         self.projects: list[Any] = []
         self.damaged: list[Any] = []
         self._exiting = False
+        self.writes_in_flight = 0  # the poller waits while our own write is on its way
         self._ppid = os.getppid()
 
     # --- life cycle ------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # Workers do short bursts of I/O between long stretches of UI rendering; with the
+        # default 5 ms GIL switch interval each I/O return waits for the renderer, which
+        # added tens of milliseconds to a write made while the screen repaints.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         from tui.screens.home import HomeScreen
         from tui.screens.project import ProjectScreen
 
@@ -132,6 +138,13 @@ class UpdeckApp(App[int]):
 
     def action_quit_app(self) -> None:
         self.exit(return_code=0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            from tui.screens.help import HelpScreen
+
+            return not isinstance(self.top_screen, HelpScreen)
+        return True
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -190,6 +203,9 @@ class UpdeckApp(App[int]):
         worker = event.worker
         if worker.name == "poll":
             self.poller.finished(worker, event.state)
+        if worker.name == "save" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                     WorkerState.CANCELLED):
+            self.writes_in_flight = max(0, self.writes_in_flight - 1)
         if event.state is WorkerState.ERROR:
             error = worker.error
             what = worker.name or "background work"
@@ -251,6 +267,7 @@ class UpdeckApp(App[int]):
             message.written = [e.seq for e in result]  # type: ignore[attr-defined]
             return message
 
+        self.writes_in_flight += 1
         self.background(job, group="write", name="save")
 
     def stamp_command(self, **fields: Any) -> dict[str, Any]:

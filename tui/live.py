@@ -113,8 +113,10 @@ class Poller:
         self._timer = None
         if self.stopped or self._running is not None:
             return
-        if self.app.modal_open:
-            self.schedule()  # paused while a dialog is open
+        if self.app.modal_open or self.app.writes_in_flight:
+            # Paused while a dialog is open; and while our own write is on its way (it
+            # brings the new state itself, and a poll would only contend for the lock).
+            self.schedule()
             return
         watched = self.app.watched_project()
         want_list = self.app.home_visible()

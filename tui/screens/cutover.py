@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 
 from models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
 from models.events import Event
@@ -21,6 +21,7 @@ from tui.keys import CUTOVER_BINDINGS
 from tui.live import LiveProject
 from tui.view import ProjectView, project_view
 from tui.widgets.header_clock import level_mark
+from tui.widgets.key_bar import KeyBar
 
 CHANGING = {"finish", "start_next", "note", "window", "rollback"}
 
@@ -56,7 +57,7 @@ class CutoverScreen(Screen[None]):
             yield Static("", id="cut-running", markup=False)
             yield Static("", id="cut-gates", markup=False)
             yield Static("", id="cut-next", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#cut-running").border_title = "Running now"

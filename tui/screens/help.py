@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
 from tui.keys import ACTION_HELP
 from tui.view import GATE_SYMBOL, GATE_WORD
+from tui.widgets.key_bar import KeyBar
 
 STATE_MEANING = {
     ItemStatus.TODO: "not started",
@@ -52,7 +53,7 @@ class HelpScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(self.help_text(), markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def help_text(self) -> Group:
         parts: list[Text | Table] = []

@@ -9,13 +9,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from models.phases import PHASE_BY_ID
 from models.state import ProjectState
 from tui.format import day_hhmm, plain, t_offset
 from tui.keys import HOME_BINDINGS
 from tui.view import project_view
+from tui.widgets.key_bar import KeyBar
 
 
 def progress_bar(fraction: float, width: int = 10) -> str:
@@ -37,7 +38,7 @@ class HomeScreen(Screen[None]):
         table: DataTable[Any] = DataTable(id="projects", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="home-empty", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#projects", DataTable)

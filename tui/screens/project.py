@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from models.commands import AddNote, DecideApproval, ItemAction, MoveItem
 from models.events import Event
@@ -24,6 +24,7 @@ from tui.widgets.budget import BudgetPanel
 from tui.widgets.checklist import Checklist, ItemFilter
 from tui.widgets.header_clock import HeaderClock
 from tui.widgets.item_detail import ItemDetail
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.phase_bar import PhaseBar
 from tui.widgets.status_log import StatusLog
@@ -66,7 +67,7 @@ class ProjectScreen(Screen[None]):
                 yield AudiencesPanel(id="panel-audiences")
                 yield MetricsPanel(id="panel-metrics")
         yield StatusLog(id="log")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(HeaderClock).read_only = self.app.read_only  # type: ignore[attr-defined]
@@ -304,8 +305,9 @@ class ProjectScreen(Screen[None]):
 
             def done(reason: str | None) -> None:
                 if reason:
-                    self._submit_move(item, action, reason)
-                self.app.poller.poll_now()  # type: ignore[attr-defined]
+                    self._submit_move(item, action, reason)  # brings the fresh state
+                else:
+                    self.app.poller.poll_now()  # type: ignore[attr-defined]
 
             self.app.push_screen(ReasonDialog(title), done)
             return
@@ -334,7 +336,8 @@ class ProjectScreen(Screen[None]):
                 app.submit(self.project_id, DecideApproval(
                     item=item, go=result.go, approver=result.approver, note=result.note,
                     **app.stamp_command()))
-            app.poller.poll_now()
+            else:
+                app.poller.poll_now()
 
         app.push_screen(ApproveDialog(spec, self.live.state.items[item], app.operator.user), done)
 
@@ -347,7 +350,8 @@ class ProjectScreen(Screen[None]):
             if result is not None:
                 app.submit(self.project_id, AddNote(text=result.text, item=result.item,
                                                     **app.stamp_command()))
-            app.poller.poll_now()
+            else:
+                app.poller.poll_now()
 
         app.push_screen(NoteDialog(self.current_item), done)
 
@@ -366,7 +370,8 @@ class ProjectScreen(Screen[None]):
         def done(yes: bool | None) -> None:
             if yes:
                 app.run_verification(self.project_id, item, command)
-            app.poller.poll_now()
+            else:
+                app.poller.poll_now()
 
         app.push_screen(VerifyDialog(item, command, socket.gethostname(), app.verify_timeout),
                         done)
