@@ -526,6 +526,10 @@ def _decide_metric(state: ProjectState, command: Command) -> Result:
     assert isinstance(command, RecordMetric)
     if (missing := _unknown_item(state, command.item)) is not None:
         return missing
+    spec = state.specs[command.item]
+    if spec.kind != "metric":
+        return Refusal(f"{command.item} is not a metric item (kind: {spec.kind}); "
+                       "readings go on items of kind metric")
     if not command.value.strip():
         return Refusal("a metric reading needs a value")
     out = _Emitter(state, command)

@@ -430,3 +430,24 @@ def test_no_textual_import(cli: Cli, project: str, argv: list[str]) -> None:
     assert "tui" in imported  # the measurement worked
     assert "textual" not in imported
     assert "rich" not in imported
+
+
+def test_metric_readings_and_costs(cli: Cli, project: str) -> None:
+    before = cli.log_bytes(project)
+    refused = cli("metric", project, "inventory", "3")
+    assert refused.code == 1 and "not a metric item" in refused.err
+    bad = cli("cost", project, "inventory", "a lot")
+    assert bad.code == 2 and "not a number" in bad.err
+    assert cli("metric", project, "nowhere", "3").code == 2
+    assert cli.log_bytes(project) == before  # refusals change nothing
+
+    cli.ok("metric", project, "latency", "170ms", "--note", "first hour")
+    cli.ok("metric", project, "latency", "140ms")
+    cli.ok("cost", project, "inventory", "80", "--note", "invoice 1")
+    cli.ok("cost", project, "inventory", "1,200.50")
+    report = json.loads(cli.ok("export", project, "--format", "json"))
+    [latency] = report["metrics"]
+    assert (latency["latest"], latency["met"], latency["verdict"]) == ("140ms", True, "met")
+    assert [r["value"] for r in latency["readings"]] == ["170ms", "140ms"]
+    [line] = [b for b in report["budget"]["items"] if b["item"] == "inventory"]
+    assert (line["planned"], line["actual"]) == (100, 1280.5)

@@ -512,8 +512,10 @@ def test_record_verification() -> None:
 
 
 def test_record_metric() -> None:
-    d = Driver(item("p95", phase="monitor", kind="metric", target="<= 150ms"))
+    d = Driver(item("p95", phase="monitor", kind="metric", target="<= 150ms"), item("task"))
     assert d.no(RecordMetric, item="p95", value="  ").reason == "a metric reading needs a value"
+    assert d.no(RecordMetric, item="task", value="3").reason == (
+        "task is not a metric item (kind: task); readings go on items of kind metric")
     d.ok(RecordMetric, item="p95", value=" 142ms ", note="after warm-up")
     reading = d.state.items["p95"].metrics[-1]
     assert (reading.value, reading.note, reading.by) == ("142ms", "after warm-up", "alice")
@@ -635,7 +637,7 @@ def test_fold_equals_successive_apply() -> None:
     d.move("backup", A.START)
     d.move("backup", A.DONE)
     d.ok(RecordCost, item="dns", amount=3.0)
-    d.ok(RecordMetric, item="smoke", value="1")
+    d.ok(AddNote, text="halfway", item="smoke")
     d.ok(OpenWindow)
     folded = fold(d.events)
     assert folded.items == d.state.items

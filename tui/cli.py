@@ -130,6 +130,18 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
              "Add a note to the status log, optionally about one item.",
              ("updeck note crm 'vendor call moved to 23:00'",
               "updeck note crm 'slow, but progressing' --item run-migration")),
+    "metric": ("record a reading of a metric item",
+               "Record a reading of a metric item (monitor phase): the value as measured, with\n"
+               "its unit. status, export and the dashboard compare the latest reading with the\n"
+               "item's target (e.g. '<= 150ms'). updeck extension of cli.md.",
+               ("updeck metric crm p95-page-load 130ms",
+                "updeck metric crm adoption 87% --note 'week 1, from the licence report'")),
+    "cost": ("record an actual cost against an item",
+             "Record an actual cost (in the project's currency) against an item; several\n"
+             "records add up. The budget (status, export, the plan phase's panel) sets them\n"
+             "against the template's planned cost. updeck extension of cli.md.",
+             ("updeck cost crm licences 18400 --note 'invoice 2026-117'",
+              "updeck cost crm consultant -1200 --note 'credit note'")),
     "log": ("print the status log",
             "Print the status log: time, operator, what happened, item. With --follow keep\n"
             "printing new entries as they arrive (like tail -f) until Ctrl-C. With --json,\n"
@@ -268,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     project(p)
     p.add_argument("text", metavar="TEXT", help="the note")
     p.add_argument("--item", metavar="ITEM", help="the item the note is about")
+
+    p = add("metric")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="metric item id")
+    p.add_argument("value", metavar="VALUE", help="the reading, with its unit (130ms, 99.9%%)")
+    p.add_argument("--note", default="", metavar="TEXT", help="where the reading comes from")
+
+    p = add("cost")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("amount", metavar="AMOUNT", help="the amount (negative for a credit)")
+    p.add_argument("--note", default="", metavar="TEXT", help="invoice, order or reason")
 
     p = add("log")
     project(p)

@@ -29,6 +29,8 @@ from models.commands import (
     MoveItem,
     OpenWindow,
     PlanWindow,
+    RecordCost,
+    RecordMetric,
     RecordVerification,
     Refusal,
 )
@@ -423,6 +425,29 @@ def cmd_note(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_metric(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    events = ctx.submit(project_id, RecordMetric(item=args.item, value=args.value, note=args.note,
+                                                by=ctx.operator, at=ctx.now()))
+    _print_events(events)
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    try:
+        amount = float(args.amount.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise CliError(f"amount {args.amount!r} is not a number; write e.g. 1200 or 1200.50",
+                       EXIT_USAGE) from None
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    events = ctx.submit(project_id, RecordCost(item=args.item, amount=amount, note=args.note,
+                                              by=ctx.operator, at=ctx.now()))
+    _print_events(events)
+    return EXIT_OK
+
+
 def cmd_window(args: argparse.Namespace) -> int:
     ctx = Context(args)
     now = ctx.now()
@@ -793,6 +818,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "item": cmd_item,
     "approve": cmd_approve,
     "note": cmd_note,
+    "metric": cmd_metric,
+    "cost": cmd_cost,
     "log": cmd_log,
     "gate": cmd_gate,
     "window": cmd_window,
