@@ -124,7 +124,7 @@ def test_sealed_segment_changed_means_full_replay(repo: Repository) -> None:
 
 
 def test_snapshot_codec_round_trips_a_rich_state(repo: Repository) -> None:
-    project = make_project(6, project_id="rich", approvals=1)
+    project = make_project(6, project_id="rich", approvals=1, metrics=1)
     repo.create_project(project, OPERATOR, T0)
     at = T0 + timedelta(minutes=5)
     alice = Operator("alice", "h")
@@ -138,7 +138,7 @@ def test_snapshot_codec_round_trips_a_rich_state(repo: Repository) -> None:
         DecideApproval(item="a01", go=True, by=alice, at=at, note="fine"),
         RecordVerification(item="i0004", command="true", exit_code=0, output_tail="ok",
                            duration=0.5, host="h", by=alice, at=at),
-        RecordMetric(item="i0005", value="42", by=alice, at=at),
+        RecordMetric(item="m01", value="142ms", by=alice, at=at),
         RecordCost(item="i0005", amount=12.5, by=alice, at=at),
         StartRollback(reason="abort", by=alice, at=at),
         CloseWindow(by=alice, at=at),
