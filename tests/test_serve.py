@@ -109,7 +109,7 @@ async def test_browser_shows_the_project_live_and_read_only(
     await browser.start()
     try:
         await browser.goto(url)
-        text = await browser.wait_for_text("Take the inventory", timeout=30)
+        text = await browser.wait_for_text("Take the inventory", timeout=60)
         for word in ("Assess", "Execute", "Monitor"):
             assert word[:3] in text
         await browser.screenshot(tmp_path / "serve.png")
@@ -126,7 +126,7 @@ async def test_browser_shows_the_project_live_and_read_only(
         # A change made through the CLI appears in the page within a few seconds.
         done = updeck(db, "--as", "dana", "item", project_id, "inventory", "done")
         assert done.returncode == 0, done.stderr
-        await browser.wait_for_text("dana", timeout=10)
+        await browser.wait_for_text("dana", timeout=20)
         await browser.screenshot(tmp_path / "serve-after.png")
     finally:
         await browser.close()
