@@ -14,7 +14,7 @@ from tui.keys import ACTION_HELP
 
 def _key_label(key: str) -> str:
     first = key.split(",")[0]
-    return {"question_mark": "?", "slash": "/", "escape": "esc"}.get(first, first)
+    return {"question_mark": "?", "slash": "/", "escape": "esc", "dollar_sign": "$"}.get(first, first)
 
 
 class UpdeckCommands(Provider):

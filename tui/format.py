@@ -13,6 +13,7 @@ from rich.text import Text
 
 from models.durations import format_duration
 from models.events import Event, EventKind
+from models.schedule import Schedule
 from models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
 
 STATUS_STYLE: dict[ItemStatus, str] = {
@@ -34,6 +35,7 @@ RICH_STATUS_STYLE: dict[ItemStatus, str] = {
 }
 LEVEL_STYLE = {"ok": "bold green", "amber": "bold yellow", "red": "bold red", "none": "dim"}
 LEVEL_WORD = {"ok": "on time", "amber": "tight", "red": "late", "none": "no forecast"}
+LEVEL_MARK = {"ok": "✔", "amber": "▲", "red": "✘", "none": "·"}
 
 SHORT_PHASE = {
     "assess": "Assess", "requirements": "Reqs", "plan": "Plan", "test": "Test",
@@ -79,13 +81,38 @@ def day_hhmm(moment: datetime | None) -> str:
 
 
 def t_offset(now: datetime, start: datetime | None) -> str:
-    """``T-2h15m`` before the window, ``T+40m`` inside it, ``-`` without a window."""
+    """``T-2h15m`` before the window, ``T+40m`` inside it, ``no window`` without one."""
     if start is None:
-        return "T unset"
+        return "no window"
     delta = (now - start).total_seconds()
     if abs(delta) < 60:
         return "T" + ("-" if delta < 0 else "+") + f"{int(abs(delta))}s"
     return ("T-" if delta < 0 else "T+") + format_duration(abs(delta))
+
+
+def margin_text(schedule: Schedule, *, wide: bool = True) -> Text:
+    """``margin +1h20m ✔ ON TIME``; without a window end, says so instead of a level word
+    (a forecast with ``NO FORECAST`` next to it read as a contradiction)."""
+    out = Text(no_wrap=True)
+    if schedule.window_start is None:
+        out.append("margin: no window", style="dim")
+        return out
+    if schedule.window_end is None or schedule.margin is None:
+        out.append("margin: the window has no end", style="dim")
+        return out
+    level = schedule.margin_level
+    sign = "+" if schedule.margin >= 0 else "-"
+    out.append(("margin " if wide else "") + f"{sign}{dur(abs(schedule.margin))} ")
+    out.append(f"{LEVEL_MARK.get(level, '·')} {LEVEL_WORD[level].upper()}",
+               style=LEVEL_STYLE[level])
+    return out
+
+
+def money(amount: float) -> str:
+    """``1,200`` or ``1,200.50``: cents only when there are some."""
+    if float(amount).is_integer():
+        return f"{amount:,.0f}"
+    return f"{amount:,.2f}"
 
 
 def dur(seconds: float | int | None) -> str:
@@ -133,7 +160,9 @@ def describe(event: Event) -> str:
     if kind is EventKind.METRIC_RECORDED:
         return f"{item} reading {p.get('value', '')}" + (f": {p['note']}" if p.get("note") else "")
     if kind is EventKind.COST_RECORDED:
-        return f"{item} cost {p.get('amount', '')}" + (f": {p['note']}" if p.get("note") else "")
+        amount = p.get("amount", "")
+        shown = money(amount) if isinstance(amount, int | float) else str(amount)
+        return f"{item} cost {shown}" + (f": {p['note']}" if p.get("note") else "")
     if kind is EventKind.PROJECT_CREATED:
         project = p.get("project") or {}
         return f"project created from {project.get('template_id', '?')}"

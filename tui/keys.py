@@ -33,6 +33,9 @@ PROJECT_BINDINGS: list[BindingType] = [
     Binding("a", "approve", "Approve", id="project.approve"),
     Binding("n", "note", "Note", id="project.note"),
     Binding("v", "verify", "Verify", show=False, id="project.verify"),
+    Binding("m", "record_metric", "Reading", id="project.metric"),
+    Binding("dollar_sign", "record_cost", "Cost", show=False, id="project.cost"),
+    Binding("W", "plan_window", "Plan window", show=False, id="project.plan-window"),
     Binding("slash", "filter", "Filter", id="project.filter"),
     Binding("l", "focus_log", "Log", show=False, id="project.log"),
     Binding("p", "toggle_panel", "Panel", show=False, id="project.panel"),
@@ -49,6 +52,7 @@ CUTOVER_BINDINGS: list[BindingType] = [
     Binding("k,up", "cursor_up", "Prev running", show=False, id="cutover.up"),
     Binding("n", "note", "Note", id="cutover.note"),
     Binding("w", "window", "Window", id="cutover.window"),
+    Binding("W", "plan_window", "Plan", id="cutover.plan-window"),
     Binding("R", "rollback", "Roll back", id="cutover.rollback"),
     Binding("escape,c,q", "back", "Back", id="cutover.back"),
 ]
@@ -80,5 +84,8 @@ ACTION_HELP: dict[str, str] = {
     "finish": "mark the running item done",
     "start_next": "start the next ready item",
     "window": "record that the cutover window opened now (or closed, when open)",
+    "record_metric": "record a reading of the selected metric item (shown against its target)",
+    "record_cost": "record an actual cost for the selected item (adds to the budget's actual)",
+    "plan_window": "plan the cutover window: start (T) and end or length",
     "rollback": "start the rollback (asks why; refused after the point of no return)",
 }

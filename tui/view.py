@@ -91,3 +91,33 @@ def project_view(state: ProjectState, now: datetime) -> ProjectView:
     late = {li.item: li.reason for li in schedule.late}
     infos = phase_infos(state, late)
     return ProjectView(state, schedule, infos, rollups.current_phase(state), late)
+
+
+# --- what the record dialogs and their panels need (models.rollups, read here) ----------
+
+MET_MARK = {True: "✔ on target", False: "✘ OFF TARGET", None: "? not comparable"}
+
+
+def metric_of(state: ProjectState, item_id: str) -> rollups.MetricStatus:
+    """The latest reading of a metric item against its target."""
+    return rollups.metric_status(state.specs[item_id], state.items[item_id])
+
+
+def metric_check(value: str, target: str) -> tuple[bool | None, str]:
+    """Would ``value`` meet ``target``? (None: not comparable), with the reason in words."""
+    if not target.strip():
+        return None, "no target set"
+    return rollups.compare_to_target(value, target)
+
+
+def metric_word(met: bool | None, latest: str | None) -> str:
+    """``✔ on target`` / ``✘ OFF TARGET`` / ``? not comparable`` / ``· no reading``."""
+    if latest is None:
+        return "· no reading"
+    return MET_MARK[met]
+
+
+def budget_line(state: ProjectState, item_id: str) -> rollups.BudgetLine:
+    """Planned (template ``cost``) and recorded actual cost of one item."""
+    spec, run = state.specs[item_id], state.items[item_id]
+    return rollups.BudgetLine(item_id, float(spec.cost or 0.0), float(run.actual_cost or 0.0))

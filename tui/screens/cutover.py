@@ -16,14 +16,13 @@ from textual.widgets import Digits, Static
 from models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
 from models.events import Event
 from models.state import ItemStatus
-from tui.format import LEVEL_STYLE, LEVEL_WORD, dur, hhmm, plain, t_offset, when
+from tui.format import dur, hhmm, margin_text, plain, t_offset, when
 from tui.keys import CUTOVER_BINDINGS
 from tui.live import LiveProject
 from tui.view import ProjectView, project_view
-from tui.widgets.header_clock import level_mark
 from tui.widgets.key_bar import KeyBar
 
-CHANGING = {"finish", "start_next", "note", "window", "rollback"}
+CHANGING = {"finish", "start_next", "note", "window", "rollback", "plan_window"}
 
 
 def big_offset(now: datetime, start: datetime | None) -> str:
@@ -73,6 +72,7 @@ class CutoverScreen(Screen[None]):
     def project_updated(self, live: LiveProject, fresh: list[Event], first: bool = False) -> None:
         self.live = live
         self.redraw()
+        self.query_one(KeyBar).refresh()  # W shows while no window is planned
 
     def project_failed(self, error: str) -> None:
         self.query_one("#cut-window", Static).update(Text("NOT CURRENT: " + error,
@@ -84,6 +84,12 @@ class CutoverScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
+
+    def key_hidden(self, action: str) -> bool:
+        """W shows in the key bar while no window is planned (it works at any time)."""
+        if action == "plan_window":
+            return self.live is None or self.live.state.window.start is not None
+        return False
 
     # --- drawing ---------------------------------------------------------------------
 
@@ -110,13 +116,14 @@ class CutoverScreen(Screen[None]):
             if state.opened_at and not state.closed_at:
                 top.append(" OPEN", style="bold green")
             top.append("\n")
+        elif self.app.read_only:  # type: ignore[attr-defined]
+            top.append("no window planned\n", style="bold")
         else:
-            top.append("window not planned\n", style="dim")
-        level = sched.margin_level
+            top.append("no window planned — W to plan one\n", style="bold")
         top.append(f"forecast {when(sched.forecast_finish, now)} ")
-        if sched.margin is not None:
-            top.append(f"margin {'+' if sched.margin >= 0 else '-'}{dur(abs(sched.margin))} ")
-        top.append(f"{level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
+        if sched.window_end is None:
+            top.append("· ")
+        top.append_text(margin_text(sched))
         self.query_one("#cut-window", Static).update(top)
 
         running = Text()
@@ -269,6 +276,13 @@ class CutoverScreen(Screen[None]):
             f"Record that the cutover window is {what}ed now?",
             f"It goes in the status log with your name; now is {hhmm(app.now(), seconds=True)} UTC.",
             f"{what.capitalize()} the window?"), done)
+
+    def action_plan_window(self) -> None:
+        if self.live is None:
+            return
+        from tui.screens.records import ask_plan_window
+
+        ask_plan_window(self, self.project_id, self.live.state)
 
     def action_rollback(self) -> None:
         if self.view is None:

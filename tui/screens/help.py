@@ -39,7 +39,8 @@ MARKS = [
 
 def _key(key: str) -> str:
     names = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter",
-             "down": "↓", "up": "↑", "ctrl+p": "ctrl+p", "ctrl+c": "ctrl+c"}
+             "down": "↓", "up": "↑", "ctrl+p": "ctrl+p", "ctrl+c": "ctrl+c",
+             "dollar_sign": "$", "W": "W (shift+w)"}
     return ",".join(names.get(k, k) for k in key.split(","))
 
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from models.commands import AddNote, DecideApproval, ItemAction, MoveItem
+from models.commands import AddNote, DecideApproval, ItemAction, MoveItem, RecordCost, RecordMetric
 from models.events import Event
 from models.phases import PHASES
 from tui.keys import PROJECT_BINDINGS
@@ -30,7 +30,7 @@ from tui.widgets.phase_bar import PhaseBar
 from tui.widgets.status_log import StatusLog
 from tui.widgets.traceability import TraceabilityPanel
 
-CHANGING = {"move", "approve", "note", "verify"}
+CHANGING = {"move", "approve", "note", "verify", "record_metric", "record_cost", "plan_window"}
 NARROW = 110  # below this width the side pane collapses under the checklist
 REASON_ACTIONS = {"fail", "skip", "block", "reopen"}
 VERB = {"start": "Start", "done": "Done", "fail": "Fail", "skip": "Skip", "block": "Block",
@@ -143,6 +143,7 @@ class ProjectScreen(Screen[None]):
         self._update_filter_bar()
         self._update_detail()
         self._update_panels(now)
+        self.query_one(KeyBar).refresh()  # m shows only on a metric item
 
     def _update_filter_bar(self) -> None:
         bar = self.query_one("#filter-bar", Static)
@@ -195,6 +196,7 @@ class ProjectScreen(Screen[None]):
 
     def on_checklist_highlighted(self, event: Checklist.Highlighted) -> None:
         self._update_detail()
+        self.query_one(KeyBar).refresh()  # m shows only on a metric item
 
     def on_phase_bar_selected(self, event: PhaseBar.Selected) -> None:
         self._select_phase(event.phase)
@@ -203,6 +205,14 @@ class ProjectScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
+
+    def key_hidden(self, action: str) -> bool:
+        """Keys that work but would only clutter the key bar right now."""
+        if action == "record_metric":
+            item = self.current_item
+            return self.live is None or item is None or \
+                self.live.state.specs[item].kind != "metric"
+        return False
 
     @property
     def current_item(self) -> str | None:
@@ -375,3 +385,56 @@ class ProjectScreen(Screen[None]):
 
         app.push_screen(VerifyDialog(item, command, socket.gethostname(), app.verify_timeout),
                         done)
+
+    def action_record_metric(self) -> None:
+        item = self._item_or_say()
+        if item is None or self.live is None:
+            return
+        state = self.live.state
+        spec = state.specs[item]
+        if spec.kind != "metric":
+            metrics = [s.id for s in state.specs.values() if s.kind == "metric"]
+            where = (f"metric items: {', '.join(metrics[:4])}"
+                     + (" …" if len(metrics) > 4 else "") + " (phase 7)") if metrics \
+                else "this project has no metric items"
+            self.notify(f"{item} is not a metric item (kind: {spec.kind}); {where}",
+                        severity="warning", markup=False)
+            return
+        from tui.screens.records import MetricDialog, MetricResult
+
+        app: Any = self.app
+
+        def done(result: MetricResult | None) -> None:
+            if result is not None:
+                app.submit(self.project_id, RecordMetric(item=item, value=result.value,
+                                                         note=result.note,
+                                                         **app.stamp_command()))
+            else:
+                app.poller.poll_now()
+
+        app.push_screen(MetricDialog(state, item), done)
+
+    def action_record_cost(self) -> None:
+        item = self._item_or_say()
+        if item is None or self.live is None:
+            return
+        from tui.screens.records import CostDialog, CostResult
+
+        app: Any = self.app
+
+        def done(result: CostResult | None) -> None:
+            if result is not None:
+                app.submit(self.project_id, RecordCost(item=item, amount=result.amount,
+                                                       note=result.note,
+                                                       **app.stamp_command()))
+            else:
+                app.poller.poll_now()
+
+        app.push_screen(CostDialog(self.live.state, item), done)
+
+    def action_plan_window(self) -> None:
+        if self.live is None:
+            return
+        from tui.screens.records import ask_plan_window
+
+        ask_plan_window(self, self.project_id, self.live.state)

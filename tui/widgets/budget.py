@@ -9,7 +9,7 @@ from rich.text import Text
 from models.rollups import budget, workload
 from models.schedule import Schedule
 from models.state import ProjectState
-from tui.format import dur, plain
+from tui.format import dur, money, plain
 from tui.widgets._panel import PhasePanel
 
 
@@ -18,18 +18,29 @@ class BudgetPanel(PhasePanel):
     PHASES = ("plan",)
 
     def build(self, state: ProjectState, schedule: Schedule | None, now: datetime) -> Text:
-        money = budget(state)
-        planned, actual = money.planned, money.actual
+        totals = budget(state)
+        planned, actual = totals.planned, totals.actual
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("budget planned ")
-        out.append(f"{planned:,.0f}", style="bold")
+        out.append(money(planned), style="bold")
         out.append("  actual ")
         over = actual > planned
-        out.append(f"{actual:,.0f}", style="bold red" if over else "bold")
+        out.append(money(actual), style="bold red" if over else "bold")
         if planned:
             out.append(f" ({actual / planned:.0%})")
         if over:
-            out.append(f" OVER by {actual - planned:,.0f}", style="bold red")
+            out.append(f" OVER by {money(actual - planned)}", style="bold red")
+        spent = [line for line in totals.items if line.actual]
+        if spent:
+            out.append("\nactual by item", style="bold")
+            for line in spent[:5]:
+                out.append(f"\n  {plain(line.key)[:22]:<22} {money(line.actual):>10}")
+                if line.planned:
+                    out.append(f" of {money(line.planned)}")
+                    if line.variance > 0:
+                        out.append(f" OVER {money(line.variance)}", style="bold red")
+            if len(spent) > 5:
+                out.append(f"\n  … {len(spent) - 5} more", style="dim")
         out.append("\nworkload: owner, open items, open estimate", style="bold")
         rows = sorted(workload(state), key=lambda w: (-w.estimate_open, -w.open_items, w.owner))
         for w in rows[:8]:

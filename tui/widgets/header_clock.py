@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from models.schedule import Schedule
 from models.state import ProjectState
-from tui.format import LEVEL_STYLE, LEVEL_WORD, day_hhmm, dur, hhmm, plain, t_offset, when
+from tui.format import LEVEL_MARK, day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
 
 
 class HeaderClock(Widget):
@@ -39,7 +39,12 @@ class HeaderClock(Widget):
             return Text("loading…", style="dim")
         wide = self.size.width >= 110
         top = Text(no_wrap=True, overflow="ellipsis")
-        top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
+        if sched.window_start is None:
+            top.append(" no window planned ", style="bold reverse")
+            if not self.read_only:
+                top.append(" — W to plan one ", style="bold")
+        else:
+            top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
         top.append(f" {hhmm(now, seconds=True)} UTC ", style="bold")
         if self.read_only:
             top.append(" [read-only]", style="bold yellow")
@@ -47,10 +52,8 @@ class HeaderClock(Widget):
             top.append(" ROLLBACK IN PROGRESS", style="bold red reverse")
         if self.stale:
             top.append(f" {self.stale}", style="bold red")
-        top.append(" window ")
-        if sched.window_start is None:
-            top.append("not planned", style="dim")
-        else:
+        if sched.window_start is not None:
+            top.append(" window ")
             end = sched.window_end
             start_text = day_hhmm(sched.window_start) if wide else when(sched.window_start, now)
             top.append(f"{start_text}→{when(end, sched.window_start) if end else '?'}")
@@ -66,15 +69,10 @@ class HeaderClock(Widget):
         top.append(plain(state.project.name), style="bold")
 
         bottom = Text(no_wrap=True, overflow="ellipsis")
-        level = sched.margin_level
         bottom.append(" forecast " if wide else " fcst ")
         bottom.append(when(sched.forecast_finish, now), style="bold")
-        if sched.margin is not None:
-            sign = "+" if sched.margin >= 0 else "-"
-            bottom.append((" margin " if wide else " ") + f"{sign}{dur(abs(sched.margin))} ")
-        else:
-            bottom.append(" ")
-        bottom.append(f"{level_mark(level)} {LEVEL_WORD[level].upper()}", style=LEVEL_STYLE[level])
+        bottom.append(" · " if sched.window_end is None else " ")
+        bottom.append_text(margin_text(sched, wide=wide))
         bottom.append(" │ backout ")
         bottom.append(dur(sched.backout_total) if sched.backout else "none")
         if sched.rollback_decide_by is not None:
@@ -96,4 +94,4 @@ class HeaderClock(Widget):
 
 
 def level_mark(level: str) -> str:
-    return {"ok": "✔", "amber": "▲", "red": "✘", "none": "·"}.get(level, "·")
+    return LEVEL_MARK.get(level, "·")

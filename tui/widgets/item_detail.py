@@ -13,7 +13,10 @@ from models.durations import format_ttime
 from models.events import Event
 from models.schedule import Schedule
 from models.state import STATUS_WORD, ItemStatus, ProjectState
-from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, plain, stamp, status_label
+from tui.format import RICH_STATUS_STYLE, describe, dur, hhmm, money, plain, stamp, status_label
+from tui.view import budget_line, metric_of, metric_word
+
+MET_STYLE = {True: "green", False: "bold red", None: "yellow"}
 
 SHORT_FIELDS = {"kind", "owner", "estimate", "at", "due", "priority", "cost",
                 "rollback_estimate", "point_of_no_return"}
@@ -112,10 +115,35 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
             out.append(f"\n  $ {plain(v.command)}", style="dim")
             for line in v.output_tail.strip().splitlines()[-6:]:
                 out.append("\n    " + plain(line))
-    if run.metrics:
+    if spec.kind == "metric":
+        status = metric_of(state, item_id)
         out.append("\n\nReadings", style="bold underline")
+        if status.latest is None:
+            out.append("\n  no reading yet; m records one", style="dim")
+        else:
+            out.append("\n  latest ")
+            out.append(plain(status.latest), style="bold")
+            out.append(f" against {plain(status.target) or 'no target'}: ")
+            out.append(metric_word(status.met, status.latest),
+                       style=MET_STYLE.get(status.met, ""))
+            if status.met is None:
+                out.append(f" ({plain(status.reason)})", style="dim")
         for m in run.metrics[-5:]:
-            out.append(f"\n  {hhmm(m.at)} {plain(m.value)} by {plain(m.by)}")
+            out.append(f"\n  {hhmm(m.at)} {plain(m.value)} by {plain(m.by)}"
+                       + (f": {plain(m.note)}" if m.note else ""))
+        if len(run.metrics) > 5:
+            out.append(f"\n  ({len(run.metrics) - 5} earlier readings in the history)",
+                       style="dim")
+    if spec.cost is not None or run.actual_cost is not None:
+        cost = budget_line(state, item_id)
+        out.append("\n\nCost", style="bold underline")
+        out.append(f"\n  planned {money(cost.planned) if spec.cost is not None else 'none'}"
+                   f"  actual {money(cost.actual) if run.actual_cost is not None else 'none yet'}")
+        if spec.cost is not None and run.actual_cost is not None:
+            if cost.variance > 0:
+                out.append(f"  OVER by {money(cost.variance)}", style="bold red")
+            else:
+                out.append(f"  within plan ({money(-cost.variance)} left)", style="green")
     out.append("\n\nHistory", style="bold underline")
     if not history:
         out.append("\n  nothing yet", style="dim")

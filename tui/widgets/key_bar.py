@@ -1,7 +1,8 @@
 """The key bar at the bottom: the keys of the current screen that apply now.
 
 A single line drawn from the screen's bindings (``show=True`` and not refused by
-``check_action``), like Textual's Footer but without widgets of its own, so switching
+``check_action``, nor hidden for now by the screen's ``key_hidden(action)``), like
+Textual's Footer but without widgets of its own, so switching
 screens and closing dialogs costs one line of text instead of a recompose."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class KeyBar(Widget):
         app: Any = self.app
         out: list[tuple[str, str, Any, str]] = []
         seen: set[str] = set()
+        hidden = getattr(screen, "key_hidden", None)
         for node, bindings in ((screen, getattr(screen, "BINDINGS", [])),
                                (app, getattr(app, "BINDINGS", []))):
             for binding in bindings:
@@ -44,6 +46,8 @@ class KeyBar(Widget):
                 args = tuple(p.strip().strip("'\"") for p in params.rstrip(")").split(",")
                              if p.strip())
                 if node.check_action(name, args) is False or binding.action in seen:
+                    continue
+                if hidden is not None and hidden(name):
                     continue
                 seen.add(binding.action)
                 first = replace(binding, key=binding.key.split(",")[0].strip())

@@ -34,9 +34,13 @@ class MetricsPanel(PhasePanel):
             elif m.met is False:
                 out.append("✘ OFF TARGET ", style="bold red")
             else:
-                out.append("? unchecked  ", style="yellow")
+                out.append("? not comparable ", style="yellow")
             out.append(f"{m.item}: ", style="bold")
             out.append(f"now {plain(m.latest) if m.latest else '-'}")
             out.append(f"  target {plain(m.target) or '-'}  baseline {plain(m.baseline) or '-'}",
                        style="dim")
+            if m.latest is not None and m.met is None:
+                out.append(f"  ({plain(m.reason)})", style="dim")
+        if not self.app.read_only:  # type: ignore[attr-defined]
+            out.append("\nm on a metric item records a reading", style="dim")
         return out
