@@ -11,7 +11,10 @@ from models.rollups import metric_statuses
 from models.schedule import Schedule
 from models.state import ProjectState
 from tui.format import plain
+from tui.view import metric_word
 from tui.widgets._panel import PhasePanel
+
+MET_STYLE = {True: "green", False: "bold red", None: "yellow"}
 
 
 class MetricsPanel(PhasePanel):
@@ -27,14 +30,8 @@ class MetricsPanel(PhasePanel):
         for i, m in enumerate(rows):
             if i:
                 out.append("\n")
-            if m.latest is None:
-                out.append("· no reading ", style="dim")
-            elif m.met is True:
-                out.append("✔ on target  ", style="green")
-            elif m.met is False:
-                out.append("✘ OFF TARGET ", style="bold red")
-            else:
-                out.append("? not comparable ", style="yellow")
+            style = "dim" if m.latest is None else MET_STYLE[m.met]
+            out.append(f"{metric_word(m.met, m.latest):<17}", style=style)
             out.append(f"{m.item}: ", style="bold")
             out.append(f"now {plain(m.latest) if m.latest else '-'}")
             out.append(f"  target {plain(m.target) or '-'}  baseline {plain(m.baseline) or '-'}",
