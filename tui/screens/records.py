@@ -277,13 +277,15 @@ class WindowDialog(Dialog[WindowResult]):
         with Vertical(classes="dialog record-dialog"):
             yield Static("Plan the cutover window", classes="dialog-title", markup=False)
             yield Static(facts, classes="dialog-body", markup=False)
-            yield Static("Start: YYYY-MM-DD HH:MM or HH:MM, UTC unless an offset like +01:00"
-                         " is given", markup=False)
+            yield Static("Start: YYYY-MM-DD HH:MM or HH:MM (UTC unless you add +01:00)",
+                         markup=False)
+            example = (self.now + timedelta(days=1)).strftime("%Y-%m-%d 22:00")
             yield Input(value=day_hhmm(window.start) if window.start else "",
-                        placeholder="2026-12-05 22:00", id="start")
+                        placeholder=f"such as {example}", id="start")
             yield Static(end_help, markup=False)
             yield Input(value=format_duration(window.duration) if window.duration else "",
-                        placeholder=default or "6h", id="end")
+                        placeholder=f"empty: {default}" if default else "such as 6h",
+                        id="end")
             yield Static("", id="preview", markup=False)
             yield Static("", id="error", classes="dialog-error", markup=False)
             yield Static("enter: plan it   tab: next field   esc: cancel", classes="dialog-keys")

@@ -57,6 +57,20 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
             if actual is not None:
                 running = run.status is ItemStatus.IN_PROGRESS
                 out.append(f"  {'running for' if running else 'took'} {dur(actual)}")
+    if spec.kind == "metric":
+        # The answer first: the latest reading against the target, in words.
+        status = metric_of(state, item_id)
+        if status.latest is None:
+            out.append(f"\nno reading yet (target {plain(status.target) or 'none'})",
+                       style="dim")
+        else:
+            out.append("\nlatest ")
+            out.append(plain(status.latest), style="bold")
+            out.append(f" against {plain(status.target) or 'no target'}: ")
+            out.append(metric_word(status.met, status.latest),
+                       style=MET_STYLE.get(status.met, ""))
+            if status.met is None:
+                out.append(f" ({plain(status.reason)})", style="dim")
     short: list[str] = []
     long: list[tuple[str, str]] = []
     for name in FIELDS:
@@ -116,18 +130,9 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
             for line in v.output_tail.strip().splitlines()[-6:]:
                 out.append("\n    " + plain(line))
     if spec.kind == "metric":
-        status = metric_of(state, item_id)
         out.append("\n\nReadings", style="bold underline")
-        if status.latest is None:
-            out.append("\n  no reading yet; m records one", style="dim")
-        else:
-            out.append("\n  latest ")
-            out.append(plain(status.latest), style="bold")
-            out.append(f" against {plain(status.target) or 'no target'}: ")
-            out.append(metric_word(status.met, status.latest),
-                       style=MET_STYLE.get(status.met, ""))
-            if status.met is None:
-                out.append(f" ({plain(status.reason)})", style="dim")
+        if not run.metrics:
+            out.append("\n  none yet", style="dim")
         for m in run.metrics[-5:]:
             out.append(f"\n  {hhmm(m.at)} {plain(m.value)} by {plain(m.by)}"
                        + (f": {plain(m.note)}" if m.note else ""))
