@@ -309,7 +309,7 @@ async def test_read_only_hides_and_refuses_the_record_keys(env: dict[str, Any]) 
             await settle(pilot, app)
             assert isinstance(app.screen, ProjectScreen), key
         titles = [title for title, _, _ in UpdeckCommands(app.screen)._commands()]
-        assert not [t for t in titles if t.startswith(("Reading", "Cost", "Plan window"))]
+        assert not [t for t in titles if t.startswith(("Record", "Plan"))]
         await pilot.press("question_mark")
         await pilot.pause()
         help_text = screen_text(app)
@@ -335,8 +335,9 @@ async def test_help_and_palette_list_the_record_keys(env: dict[str, Any]) -> Non
         await select_item(pilot, app, 7, "p95")
         commands = {title: callback for title, _, callback in
                     UpdeckCommands(app.screen)._commands()}
-        assert {"Reading (m)", "Cost ($)", "Plan window (W)"} <= set(commands)
-        result = commands["Reading (m)"]()
+        assert {"Record a metric reading (m)", "Record an actual cost ($)",
+                "Plan the cutover window (W)"} <= set(commands)
+        result = commands["Record a metric reading (m)"]()
         if result is not None:
             await result
         await settle(pilot, app)

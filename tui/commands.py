@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.keys import ACTION_HELP
+from tui.keys import ACTION_HELP, PALETTE_TITLE
 
 
 def _key_label(key: str) -> str:
@@ -38,7 +38,8 @@ class UpdeckCommands(Provider):
                     if check("move", (arg,)) is False:
                         continue
                 seen.add(action)
-                title = f"{binding.description} ({_key_label(binding.key)})"
+                label = PALETTE_TITLE.get(action, binding.description)
+                title = f"{label} ({_key_label(binding.key)})"
                 help_text = ACTION_HELP.get(action, binding.description)
                 out.append((title, help_text,
                             partial(node.run_action, action)))

@@ -89,3 +89,10 @@ ACTION_HELP: dict[str, str] = {
     "plan_window": "plan the cutover window: start (T) and end or length",
     "rollback": "start the rollback (asks why; refused after the point of no return)",
 }
+
+# Longer names in the command palette, where the key bar's one word would not be found.
+PALETTE_TITLE: dict[str, str] = {
+    "record_metric": "Record a metric reading",
+    "record_cost": "Record an actual cost",
+    "plan_window": "Plan the cutover window",
+}
