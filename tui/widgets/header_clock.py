@@ -65,6 +65,7 @@ class HeaderClock(Widget):
                 top.append(" planned", style="dim")
         if sched.late:
             top.append(f"  ▲ {len(sched.late)} LATE", style="bold red")
+        top.rstrip()
         top.append("  ")
         top.append(plain(state.project.name), style="bold")
 
