@@ -225,7 +225,7 @@ async def test_plan_the_window_from_the_cutover_view(env: dict[str, Any]) -> Non
         await settle(pilot, app)
         assert isinstance(app.screen, WindowDialog)
         assert "planned now 2026-12-05 22:00 → 12-06 02:00 UTC (4h)" in screen_text(app)
-        await type_into(pilot, "21:30")  # HH:MM: the nearest one to now (20:00)
+        await type_into(pilot, "21:30")  # HH:MM: the next one after now (20:00)
         await pilot.press("tab")
         await type_into(pilot, "23:45")
         await pilot.press("enter")
@@ -267,6 +267,8 @@ def test_window_parsing() -> None:
     now = FIXED_NOW  # 20:00 UTC
     assert parse_start("22:00", now) == datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
     assert parse_start("02:00", now) == datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    assert parse_start("19:30", now) == datetime(2026, 12, 5, 19, 30, tzinfo=UTC)  # just begun
+    assert parse_start("18:00", now) == datetime(2026, 12, 6, 18, 0, tzinfo=UTC)  # tomorrow
     assert parse_start("2026-12-05 23:00+01:00", now) == datetime(2026, 12, 5, 22, 0,
                                                                   tzinfo=UTC)
     start = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)

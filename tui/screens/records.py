@@ -79,16 +79,15 @@ def _clock_time(text: str) -> tuple[int, int] | None:
 
 def parse_start(text: str, now: datetime) -> datetime:
     """A window start: ``2026-12-05 22:00`` (UTC unless an offset is given), ``+2h``,
-    ``now``, or ``HH:MM`` (UTC, the occurrence nearest to now)."""
+    ``now``, or ``HH:MM`` (UTC: the next one, or today's when it was less than an hour
+    ago, for a window that has just begun)."""
     clock = _clock_time(text)
     if clock is None:
         return parse_moment(text, now)
     day = now.astimezone(UTC)
     moment = day.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
-    if moment < day - timedelta(hours=12):
+    if moment < day - timedelta(hours=1):
         moment += timedelta(days=1)
-    elif moment > day + timedelta(hours=12):
-        moment -= timedelta(days=1)
     return moment
 
 
