@@ -211,6 +211,8 @@ async def test_no_window_header_then_plan_it(env: dict[str, Any], size: tuple[in
         header = "\n".join(screen_text(app).splitlines()[:2])
         assert "no window planned" not in header and "ON TIME" in header
         assert "margin: no window" not in header
+        if size == BIG:  # the status log says it in the same words
+            assert "window planned 2026-12-05 22:00 → 12-06 04:00 UTC" in screen_text(app)
 
 
 async def test_plan_the_window_from_the_cutover_view(env: dict[str, Any]) -> None:

@@ -150,7 +150,11 @@ def describe(event: Event) -> str:
         return f"{item} verification {verdict} in {p.get('duration', 0)}s on {p.get('host', '?')}"
     if kind is EventKind.WINDOW_PLANNED:
         window = p.get("window") or {}
-        return f"window planned {window.get('start') or '?'} to {window.get('end') or '?'}"
+        start, end = _moment(window.get("start")), _moment(window.get("end"))
+        if start is None:
+            return "window planned: no start"
+        return (f"window planned {day_hhmm(start)} → "
+                f"{when(end, start) if end is not None else 'no end'} UTC")
     if kind is EventKind.WINDOW_OPENED:
         return "cutover window OPENED"
     if kind is EventKind.WINDOW_CLOSED:
@@ -167,6 +171,16 @@ def describe(event: Event) -> str:
         project = p.get("project") or {}
         return f"project created from {project.get('template_id', '?')}"
     return f"{kind} {item}".strip()
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 EVENT_STYLE: dict[EventKind, str] = {
