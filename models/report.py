@@ -54,9 +54,9 @@ def event_text(event: Event) -> str:
             text += f" (back to {p['to']})"
         return text + (f": {reason}" if reason else "")
     if kind is EventKind.APPROVAL_DECIDED:
-        word = "go" if p.get("go") else "no-go"
+        word = "GO" if p.get("go") else "NO-GO"
         note = str(p.get("note", "") or "")
-        return f"{word} as {p.get('approver', '?')}" + (f": {note}" if note else "")
+        return f"{word} from {p.get('approver', '?')}" + (f": {note}" if note else "")
     if kind is EventKind.NOTE:
         return f"note: {p.get('text', '')}"
     if kind is EventKind.VERIFICATION_RECORDED:
@@ -67,7 +67,7 @@ def event_text(event: Event) -> str:
         return f"verification {verdict} in {took} on {p.get('host') or '?'}: {p.get('command', '')}"
     if kind is EventKind.WINDOW_PLANNED:
         window = p.get("window") or {}
-        return f"window planned {_short(window.get('start'))} to {_short(window.get('end'))}"
+        return f"window planned {_span(window.get('start'), window.get('end'))}"
     if kind is EventKind.WINDOW_OPENED:
         return "cutover window opened"
     if kind is EventKind.WINDOW_CLOSED:
@@ -109,6 +109,20 @@ def event_data(event: Event) -> Data:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _span(start_text: Any, end_text: Any) -> str:
+    """``2026-12-05 22:00 → 12-06 04:00 UTC`` (the end's date only when it differs)."""
+    try:
+        start = datetime.fromisoformat(str(start_text)).astimezone(UTC)
+    except ValueError:
+        return f"{_short(start_text)} → {_short(end_text)}"
+    try:
+        end = datetime.fromisoformat(str(end_text)).astimezone(UTC)
+    except ValueError:
+        return f"{start:%Y-%m-%d %H:%M} UTC, no end"
+    end_shown = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M} → {end_shown} UTC"
 
 
 def _short(text: Any) -> str:

@@ -194,7 +194,7 @@ def test_approvals_gates_window_and_notes(cli: Cli, project: str) -> None:
     assert result.code == 3 and "PENDING" in result.out
     out = cli.ok("--as", "alice", "approve", p, "go-no-go", "--go", "--role", "change-manager",
                  "--note", "rehearsal clean")
-    assert "alice" in out and "go as change-manager" in out
+    assert "alice" in out and "GO from change-manager" in out
     gate = json.loads(cli("gate", p, "go-no-go", "--json").out)
     assert gate["gate"] == "pending"
     assert [a["decision"] for a in gate["approvals"]] == ["go", None]

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from models.durations import format_duration
 from models.events import Event, EventKind
+from models.report import event_text
 from models.schedule import Schedule
 from models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
 
@@ -119,68 +120,17 @@ def dur(seconds: float | int | None) -> str:
     return format_duration(seconds, empty="-")
 
 
-_MOVE_WORD = {
-    EventKind.ITEM_STARTED: "started",
-    EventKind.ITEM_DONE: "done",
-    EventKind.ITEM_FAILED: "FAILED",
-    EventKind.ITEM_SKIPPED: "skipped",
-    EventKind.ITEM_BLOCKED: "BLOCKED",
-    EventKind.ITEM_UNBLOCKED: "unblocked",
-    EventKind.ITEM_REOPENED: "reopened",
-}
-
-
 def describe(event: Event) -> str:
-    """One line, plain text, saying what an event did."""
-    p = event.payload
-    kind = event.kind
-    item = event.item or ""
-    if kind in _MOVE_WORD:
-        reason = str(p.get("reason", ""))
-        return f"{item} {_MOVE_WORD[kind]}" + (f": {reason}" if reason else "")
-    if kind is EventKind.APPROVAL_DECIDED:
-        word = "GO" if p.get("go") else "NO-GO"
-        note = str(p.get("note", ""))
-        return f"{item}: {word} for {p.get('approver', '?')}" + (f": {note}" if note else "")
-    if kind is EventKind.NOTE:
-        return (f"note on {item}: " if item else "note: ") + str(p.get("text", ""))
-    if kind is EventKind.VERIFICATION_RECORDED:
-        code = p.get("exit_code")
-        verdict = "passed" if code == 0 else f"FAILED (exit {code})"
-        return f"{item} verification {verdict} in {p.get('duration', 0)}s on {p.get('host', '?')}"
-    if kind is EventKind.WINDOW_PLANNED:
-        window = p.get("window") or {}
-        start, end = _moment(window.get("start")), _moment(window.get("end"))
-        if start is None:
-            return "window planned: no start"
-        return (f"window planned {day_hhmm(start)} → "
-                f"{when(end, start) if end is not None else 'no end'} UTC")
-    if kind is EventKind.WINDOW_OPENED:
-        return "cutover window OPENED"
-    if kind is EventKind.WINDOW_CLOSED:
-        return "cutover window closed"
-    if kind is EventKind.ROLLBACK_STARTED:
-        return f"ROLLBACK started: {p.get('reason', '')} ({p.get('summary', '')})"
-    if kind is EventKind.METRIC_RECORDED:
-        return f"{item} reading {p.get('value', '')}" + (f": {p['note']}" if p.get("note") else "")
-    if kind is EventKind.COST_RECORDED:
-        amount = p.get("amount", "")
-        shown = money(amount) if isinstance(amount, int | float) else str(amount)
-        return f"{item} cost {shown}" + (f": {p['note']}" if p.get("note") else "")
-    if kind is EventKind.PROJECT_CREATED:
-        project = p.get("project") or {}
-        return f"project created from {project.get('template_id', '?')}"
-    return f"{kind} {item}".strip()
-
-
-def _moment(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """One line, plain text, saying what an event did: the item, then the same words as
+    ``updeck log`` and the exported report use (:func:`models.report.event_text`)."""
+    text = event_text(event)
+    if not event.item:
+        return text
+    if event.kind is EventKind.NOTE:
+        return f"note on {event.item}: {text.removeprefix('note: ')}"
+    if event.kind is EventKind.APPROVAL_DECIDED:
+        return f"{event.item}: {text}"
+    return f"{event.item} {text}"
 
 
 EVENT_STYLE: dict[EventKind, str] = {
