@@ -91,3 +91,45 @@ def test_dashboard_exits_when_its_terminal_goes_away(
             return
         time.sleep(0.2)
     pytest.fail(f"updeck (pid {shell}) still runs 10 s after its terminal went away")
+
+
+def _selected(screen: str) -> str:
+    return next((line for line in screen.splitlines() if line.startswith("│▸")), "")
+
+
+def test_updeck_demo_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    """The issue's own walk-through: `updeck demo` at 80x24, `d` on a ready item, and a
+    second dashboard on the demo folder sees it within two seconds."""
+    if not UPDECK.exists():
+        pytest.skip("the updeck entry point is not installed in this environment")
+    data = tmp_path / "xdg-data"
+    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    tmux.start("demo", f"{UPDECK} demo", env={**env, "UPDECK_OPERATOR": "dora"})
+    first = tmux.wait_for("demo", "7 Monitor", timeout=30, what="the phase bar")
+    for phase in PHASES:
+        assert phase in first
+    demo_db = data / "updeck" / "demo"
+    tmux.start("watch", f"{UPDECK} --db {demo_db} open crm-demo",
+               env={**env, "UPDECK_OPERATOR": "walt"})
+    tmux.wait_for("watch", "7 Monitor", timeout=30)
+
+    tmux.send("demo", "5")  # communicate: the demo leaves ready items there
+    tmux.wait_for("demo", "5 Communicate", timeout=5)
+    screen = tmux.screen("demo")
+    for _ in range(8):  # move to the first ready item: todo, not waiting (⧗)
+        line = _selected(screen)
+        if "○ todo" in line and "⧗" not in line:
+            break
+        tmux.send("demo", "j")
+        screen = tmux.screen("demo")
+    line = _selected(screen)
+    assert "○ todo" in line and "⧗" not in line, screen
+    item_id = line.split()[3]
+    tmux.send("demo", "d")
+    tmux.wait_for("demo", f"✔ done    {item_id}", timeout=5, what=f"{item_id} done")
+    start = time.monotonic()
+    tmux.send("watch", "5")
+    seen = tmux.wait_for("watch", f"✔ done    {item_id}", timeout=5)
+    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    assert "dora" in seen
