@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.processes import free_port
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -27,12 +29,6 @@ def missing_tools() -> str | None:
     if os.geteuid() != 0 and not Path("/run/sshd").is_dir():
         return "sshd needs /run/sshd, which only root can create"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class SshServer:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser import Browser, chromium_path
+from tests.processes import UPDECK, free_port, new_project, updeck
 from tui.serve import is_loopback
 
-UPDECK = str(Path(sys.executable).with_name("updeck"))
 TEMPLATE = """\
 format: 1
 id: web-drill
@@ -35,25 +34,11 @@ phases:
 """
 
 
-def updeck(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([UPDECK, "--db", str(db), *args], capture_output=True, text=True,
-                          timeout=60)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, str]:
-    db = tmp_path / "data"
-    template = tmp_path / "web-drill.yaml"
-    template.write_text(TEMPLATE)
-    made = updeck(db, "new", str(template), "--name", "Browser drill")
-    assert made.returncode == 0, made.stderr
-    return db, made.stdout.strip().splitlines()[-1]
+    return new_project(tmp_path, TEMPLATE, "Browser drill")
 
 
 @pytest.fixture

@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.processes import UPDECK, new_project, updeck
 from tests.sshd import SshServer, missing_tools
 from tests.terminal import Tmux
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))]
 
-UPDECK = str(Path(sys.executable).with_name("updeck"))
 TEMPLATE = """\
 format: 1
 id: ssh-drill
@@ -49,10 +48,6 @@ phases:
 PHASE_WORDS = ("Assess", "Requirements", "Plan", "Test", "Communicate", "Execute", "Monitor")
 
 
-def updeck(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([UPDECK, "--db", str(db), *args], capture_output=True, text=True,
-                          timeout=60)
-
 
 @pytest.fixture
 def sshd(tmp_path: Path) -> Iterator[SshServer]:
@@ -71,12 +66,7 @@ def tmux() -> Iterator[Tmux]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, str]:
-    db = tmp_path / "data"
-    template = tmp_path / "ssh-drill.yaml"
-    template.write_text(TEMPLATE)
-    made = updeck(db, "new", str(template), "--name", "SSH drill")
-    assert made.returncode == 0, made.stderr
-    return db, made.stdout.strip().splitlines()[-1]
+    return new_project(tmp_path, TEMPLATE, "SSH drill")
 
 
 def remote(db: Path, project_id: str, operator: str, *, env: str = "") -> str:
