@@ -360,6 +360,12 @@ def _decide_move(state: ProjectState, command: Command) -> Result:
         approvers = ", ".join(spec.approvers)
         return Refusal(f"{item_id} is an approval: it is done when every approver "
                        f"({approvers}) says go")
+    if spec.is_approval and action is A.SKIP and (
+            spec.required or any(not d.go for d in run.decisions)):
+        why = ("a no-go was given" if any(not d.go for d in run.decisions)
+               else "it is a required go/no-go")
+        return Refusal(f"cannot skip {item_id}: {why}; only its approvers decide it "
+                       "(reopen it to decide again)")
     if action in NEEDS_READY:
         waiting = state.open_dependencies(item_id)
         if waiting:

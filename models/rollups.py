@@ -97,12 +97,13 @@ def overall_progress(state: ProjectState) -> Progress:
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """A phase gate: complete when every required item is done or skipped and no item
-    of the phase has failed. ``holding`` lists what keeps it shut, in template order."""
+    """A phase gate: complete when every required item is done or skipped (a failed
+    optional item does not hold it: template-format.md). ``holding`` lists what keeps it
+    shut, in template order; ``failed`` every failed item, optional ones included."""
 
     phase: str
     complete: bool
-    holding: tuple[str, ...]  # required items not done/skipped, and any failed item
+    holding: tuple[str, ...]  # required items not done/skipped (failed ones included)
     failed: tuple[str, ...]  # the failed items among them (optional ones included)
 
 
@@ -113,8 +114,7 @@ def gate(state: ProjectState, phase_id: str) -> Gate:
         status = state.items[spec.id].status
         if status is S.FAILED:
             failed.append(spec.id)
-            holding.append(spec.id)
-        elif spec.required and status not in CLOSED:
+        if spec.required and status not in CLOSED:
             holding.append(spec.id)
     return Gate(phase_id, not holding, tuple(holding), tuple(failed))
 

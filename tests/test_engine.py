@@ -358,6 +358,22 @@ def test_approval_cannot_be_started_or_marked_done() -> None:
     assert d.refuse("go-no-go", A.DONE) == msg
 
 
+def test_a_no_go_cannot_be_skipped_around() -> None:
+    """Skipping would turn a recorded no-go (or a pending go/no-go) into a closed gate."""
+    d = Driver(go_no_go(), item("cutover", depends_on=["go-no-go"]))
+    assert d.refuse("go-no-go", A.SKIP, "in a hurry") == (
+        "cannot skip go-no-go: it is a required go/no-go; only its approvers decide it "
+        "(reopen it to decide again)")
+    d.ok(DecideApproval, item="go-no-go", go=False, by=Operator("app-owner"), note="backup bad")
+    assert d.status("go-no-go") is S.FAILED
+    assert "only its approvers decide it" in d.refuse("go-no-go", A.SKIP, "overrule")
+    assert d.refuse("cutover", A.START).startswith("cannot start cutover: waiting for go-no-go")
+    # An optional sign-off nobody objected to may be skipped, with a reason.
+    d2 = Driver(go_no_go(required=False))
+    d2.move("go-no-go", A.SKIP, "not needed for a minor release")
+    assert d2.status("go-no-go") is S.SKIPPED
+
+
 def test_approval_by_non_approver_is_refused() -> None:
     d = Driver(go_no_go())
     refusal = d.no(DecideApproval, item="go-no-go", go=True)  # alice decides for herself

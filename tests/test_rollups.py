@@ -99,14 +99,16 @@ def test_gate_holds_on_required_items_only() -> None:
     assert gate(d.state, "assess").complete  # the optional "limits" does not hold it
 
 
-def test_a_skipped_item_opens_the_gate_and_a_failed_one_holds_it_even_when_optional() -> None:
+def test_a_skipped_item_opens_the_gate_and_a_failed_optional_one_does_not_hold_it() -> None:
     d = plan()
     d.move("inventory", A.SKIP, "inventory is in the CMDB")
-    d.move("limits", A.FAIL, "could not measure")
+    d.move("limits", A.FAIL, "could not measure")  # limits is optional
     g = gate(d.state, "assess")
-    assert not g.complete and g.holding == ("limits",) and g.failed == ("limits",)
-    d.move("limits", A.SKIP, "not needed after all")
-    assert gate(d.state, "assess").complete
+    assert g.complete and g.holding == () and g.failed == ("limits",)  # still reported
+    d.move("inventory", A.REOPEN, "the CMDB is out of date")
+    d.move("inventory", A.FAIL, "hosts unreachable")  # a failed required item holds it
+    g = gate(d.state, "assess")
+    assert not g.complete and g.holding == ("inventory",) and g.failed == ("inventory", "limits")
 
 
 def test_approval_gate_needs_the_go() -> None:
