@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -451,3 +452,11 @@ def test_metric_readings_and_costs(cli: Cli, project: str) -> None:
     assert [r["value"] for r in latency["readings"]] == ["170ms", "140ms"]
     [line] = [b for b in report["budget"]["items"] if b["item"] == "inventory"]
     assert (line["planned"], line["actual"]) == (100, 1280.5)
+
+
+def test_gate_wait_whose_reader_went_away_is_not_a_go(cli: Cli, project: str) -> None:
+    proc = subprocess.Popen(cli.argv("gate", project, "go-no-go", "--wait", "--timeout", "20s"),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=cli.env)
+    assert proc.stdout is not None
+    proc.stdout.close()  # like `updeck gate ... | true`
+    assert proc.wait(timeout=30) == 3  # still pending, never 0 ("go")

@@ -547,6 +547,12 @@ def cmd_log(args: argparse.Namespace) -> int:
         return EXIT_OK  # Ctrl-C is how one stops following
 
 
+def _quiet_stdout() -> None:
+    from tui.cli import _quiet_stdout as quiet
+
+    quiet()
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     ctx = Context(args)
     project_id = ctx.project_id()
@@ -567,12 +573,20 @@ def cmd_gate(args: argparse.Namespace) -> int:
             if left is not None and left <= 0:
                 timed_out = True
                 break
-            if watcher.wait(left):
+            try:
+                changed = watcher.wait(left)
+            except BrokenPipeError:  # the reader went away: stop waiting, still undecided
+                _quiet_stdout()
+                return EXIT_PENDING
+            if changed:
                 data = gate_data(ctx.state(project_id), args.item)
-    if args.json:
-        emit_json(data)
-    else:
-        emit(gate_text(data))
+    try:
+        if args.json:
+            emit_json(data)
+        else:
+            emit(gate_text(data))
+    except BrokenPipeError:  # nobody reads the text; the exit code still tells the verdict
+        _quiet_stdout()
     if timed_out:
         assert timeout is not None
         warn(f"error: timed out after {format_duration(timeout)}; {args.item} is still pending")
