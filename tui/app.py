@@ -7,12 +7,10 @@ turns any worker failure into a clear notification, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -32,7 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from models.commands import Command, RecordVerification, Refusal
 from models.events import Event, Operator, utc_now
-from storage.errors import StorageError
+from storage.errors import Busy, StorageError
 from storage.identity import current_operator
 from tui.commands import UpdeckCommands
 from tui.keys import APP_BINDINGS
@@ -47,9 +45,9 @@ from tui.messages import (
     StorageTrouble,
     VerificationFinished,
 )
+from tui.verify_run import CheckRun, run_check
 
 VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
-OUTPUT_TAIL = 4000
 SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
 
 
@@ -226,10 +224,9 @@ class UpdeckApp(App[int]):
             try:
                 stamp = repo.stamp(project_id)
                 state = repo.load(project_id)
-                recent = repo.events(project_id, state.seq)
             except StorageError as exc:
                 return ProjectFailed(project_id, _sentence(exc))
-            message = ProjectLoaded(project_id, state, recent, complete=False)
+            message = ProjectLoaded(project_id, state, [], complete=False)
             message.stamp = stamp  # type: ignore[attr-defined]
             self.post_message(message)
             # The whole log through a reader of its own, so reading a long history never
@@ -261,9 +258,12 @@ class UpdeckApp(App[int]):
             if isinstance(result, Refusal):
                 return CommandRefused(result.reason)
             own.update(e.seq for e in result)  # before any poll can show them as others'
+            # The marker first, then the state: a write by another process in between is
+            # then seen as new by the next poll instead of being taken as already read.
+            stamp = repo.stamp(project_id)
             state, events = repo.changes_since(project_id, seq)
             message = ProjectChanged(project_id, state, events, own=True)
-            message.stamp = repo.stamp(project_id)  # type: ignore[attr-defined]
+            message.stamp = stamp  # type: ignore[attr-defined]
             message.written = [e.seq for e in result]  # type: ignore[attr-defined]
             return message
 
@@ -283,35 +283,19 @@ class UpdeckApp(App[int]):
         own = self.own_seqs.setdefault(project_id, set())
 
         def job() -> Message:
-            started = time.monotonic()
             try:
-                proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        text=True, errors="replace", start_new_session=True)
+                run = run_check(command, timeout)
             except OSError as exc:
-                code, output = 127, f"could not run: {exc}"
-            else:
-                try:
-                    output, _ = proc.communicate(timeout=timeout)
-                    code = proc.returncode
-                except subprocess.TimeoutExpired:
-                    # The command and everything it started: its own process group.
-                    with contextlib.suppress(OSError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    output, _ = proc.communicate()
-                    code, output = 124, f"{output or ''}\n(timed out after {timeout:.0f}s)"
-                if code < 0:
-                    code = 128 - code  # killed by a signal: 128+N, as a shell says
-            duration = time.monotonic() - started
-            tail = output[-OUTPUT_TAIL:]
-            record = RecordVerification(item=item_id, command=command, exit_code=code,
-                                        output_tail=tail, duration=duration, host=host,
-                                        by=operator, at=now())
-            result = repo.submit(project_id, record)
+                run = CheckRun(127, f"could not run: {exc}", 0.0)
+            record = RecordVerification(item=item_id, command=command, exit_code=run.exit_code,
+                                        output_tail=run.output_tail, duration=run.duration,
+                                        host=host, by=operator, at=now())
+            result = _submit_patiently(repo, project_id, record, run)
             if isinstance(result, Refusal):
                 return CommandRefused(result.reason)
             own.update(e.seq for e in result)
-            self.post_message(VerificationFinished(item_id, code, tail, duration))
+            self.post_message(VerificationFinished(item_id, run.exit_code, run.output_tail,
+                                                   run.duration))
             state, events = repo.changes_since(project_id, 0 if project_id not in self.live
                                                else self.live[project_id].seq)
             message = ProjectChanged(project_id, state, events, own=True)
@@ -353,8 +337,13 @@ class UpdeckApp(App[int]):
             live.stamp = stamp
         own = self.own_seqs.setdefault(message.project_id, set())
         own.update(getattr(message, "written", ()))
+        before = live.state.seq
         fresh = live.merge(message.state, message.events)
         if not fresh:
+            if live.state.seq != before:  # newer state, its events came with the history
+                for screen in self.screen_stack:
+                    if getattr(screen, "project_id", None) == message.project_id:
+                        screen.project_updated(live, [])  # type: ignore[attr-defined]
             return
         others = [e for e in fresh if e.seq not in own]
         if others:
@@ -419,6 +408,23 @@ class UpdeckApp(App[int]):
         else:
             self.notify(f"{message.item}: verification FAILED, exit {message.exit_code}",
                         title="Verify", severity="error", timeout=10, markup=False)
+
+
+def _submit_patiently(repo: Any, project_id: str, record: RecordVerification,
+                      run: CheckRun) -> Any:
+    """Record a verification that has run, retrying a busy project for up to a minute; if
+    it still cannot be recorded, the error says what the run's result was."""
+    deadline = time.monotonic() + 60.0
+    while True:
+        try:
+            return repo.submit(project_id, record)
+        except Busy:
+            if time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+            raise StorageError(f"the verification ran and {verdict} in {run.duration:.1f}s, "
+                               f"but the project stayed busy and it was not recorded") from None
 
 
 def _stdin_is_tty() -> bool:

@@ -44,6 +44,7 @@ from storage.errors import (
     DamagedProject,
     ProjectNotFound,
     StorageError,
+    WriteFailed,
 )
 from storage.identity import current_operator
 from storage.repository import Repository, open_repository
@@ -63,13 +64,13 @@ from tui.cli_output import (
     table,
 )
 from tui.cli_values import parse_end, parse_moment, parse_timeout, parse_var, parse_window
+from tui.verify_run import run_check
 
 if TYPE_CHECKING:
-    import subprocess
+    pass
 
 POLL_SECONDS = 0.3  # how often --follow and --wait look at the change marker
 FULL_CHECK_SECONDS = 5.0  # and how often they look regardless of it
-VERIFY_TAIL_BYTES = 4096
 
 
 def warn(message: str) -> None:
@@ -595,83 +596,6 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 # --- verify ---------------------------------------------------------------------------
 
-class _Run:
-    def __init__(self) -> None:
-        self.exit_code = 0
-        self.tail = bytearray()
-        self.duration = 0.0
-        self.note = ""
-
-
-def _run_streaming(command: str, timeout: float) -> _Run:
-    """Run ``command`` through the shell, copying its output to ours as it comes, keeping
-    the last 4 KB; kill its whole process group on timeout or Ctrl-C."""
-    import subprocess
-    import threading
-
-    run = _Run()
-    started = time.monotonic()
-    proc = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-
-    def pump() -> None:
-        out = getattr(sys.stdout, "buffer", None)
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            run.tail.extend(chunk)
-            if len(run.tail) > 4 * VERIFY_TAIL_BYTES:
-                del run.tail[:-VERIFY_TAIL_BYTES]
-            if out is not None:
-                try:
-                    out.write(chunk)
-                    out.flush()
-                except (OSError, ValueError):
-                    out = None  # our reader went away: keep draining, keep the tail
-
-    reader = threading.Thread(target=pump, name="verify-output", daemon=True)
-    reader.start()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        run.note = f"[updeck: timed out after {format_duration(timeout)}; killed]"
-    except KeyboardInterrupt:
-        _kill_group(proc)
-        run.note = "[updeck: interrupted by the operator; killed]"
-    reader.join(timeout=2.0)
-    run.duration = time.monotonic() - started
-    code = proc.returncode if proc.returncode is not None else -9
-    if run.note.startswith("[updeck: timed out"):
-        code = 124
-    elif run.note:
-        code = 130
-    elif code < 0:
-        code = 128 - code  # killed by a signal, as the shell reports it
-    run.exit_code = code
-    return run
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import subprocess
-
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=2.0)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, 9)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=2.0)
-
-
 def _confirm(question: str) -> bool:
     sys.stderr.write(question)
     sys.stderr.flush()
@@ -679,6 +603,9 @@ def _confirm(question: str) -> bool:
     if not answer:
         sys.stderr.write("\n")
     return answer.strip().lower() in ("y", "yes")
+
+
+RECORD_PATIENCE = 60.0  # seconds to keep retrying a busy project after a verify ran
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -705,22 +632,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if not _confirm("Run it now? [y/N] "):
             warn("not run; nothing was recorded")
             return EXIT_REFUSED
-    interrupted = False
+    def echo(chunk: bytes) -> None:
+        out = sys.stdout.buffer
+        out.write(chunk)
+        out.flush()
+
     try:
-        run = _run_streaming(command, timeout)
+        run = run_check(command, timeout, echo)
     except OSError as exc:
         raise CliError(f"could not start the shell to run the verify command: {exc}", EXIT_USAGE) from None
-    interrupted = run.exit_code == 130 and run.note.startswith("[updeck: interrupted")
-    tail = bytes(run.tail[-VERIFY_TAIL_BYTES:]).decode("utf-8", errors="replace")
-    if run.note:
-        tail = (tail + ("\n" if tail and not tail.endswith("\n") else "") + run.note)[-VERIFY_TAIL_BYTES:]
-    events = ctx.submit(project_id, RecordVerification(
-        item=args.item, command=command, exit_code=run.exit_code, output_tail=tail,
-        duration=run.duration, host=operator.host, by=operator, at=ctx.now()))
+    record = RecordVerification(
+        item=args.item, command=command, exit_code=run.exit_code, output_tail=run.output_tail,
+        duration=run.duration, host=operator.host, by=operator, at=ctx.now())
+    patience = time.monotonic() + RECORD_PATIENCE
+    while True:  # the command ran: try hard to record it, and never lose it silently
+        try:
+            events = ctx.submit(project_id, record)
+            break
+        except Busy as exc:
+            if time.monotonic() < patience:
+                warn("project busy; retrying to record the verification")
+                time.sleep(0.5)
+                continue
+            failure: StorageError = exc
+        except WriteFailed as exc:
+            failure = exc
+        verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+        raise CliError(f"the verify command ran and {verdict} in {run.duration:.1f}s, but it "
+                       f"could not be recorded: {failure}", EXIT_REFUSED) from None
     seq = events[-1].seq if events else "?"
     verdict = "passed" if run.exit_code == 0 else f"FAILED (exit {run.exit_code})"
     warn(f"verification {verdict} in {run.duration:.1f}s; recorded as event #{seq}")
-    if interrupted:
+    if run.interrupted:
         raise KeyboardInterrupt
     return EXIT_OK if run.exit_code == 0 else EXIT_REFUSED
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tui.app import UpdeckApp
 
 POLL_GROUP = "poll"
+FULL_CHECK_POLLS = 10  # about every 5 s at the default interval
 
 
 @dataclass(slots=True)
@@ -134,9 +135,12 @@ class Poller:
 
         def poll() -> None:
             self.polls += 1
+            # Every FULL_CHECK_POLLS polls read anyway, whatever the marker says: a last
+            # line of defence against a change the marker did not show.
+            force = self.polls % FULL_CHECK_POLLS == 0
             if watched is not None and known is not None:
                 new_stamp = repo.stamp(watched)
-                if new_stamp != stamp:
+                if new_stamp != stamp or force:
                     try:
                         state, events = repo.changes_since(watched, seq)
                     except Exception as exc:  # damaged, gone: keep the last good view
