@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+
+_log = logging.getLogger("updeck.storage")
 
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_AGE = 60.0  # seconds: a temp file older than this was left by a crash
@@ -152,8 +155,10 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> StatKey
     try:
         fsync_dir(path.parent)
     except OSError as exc:
-        raise WriteError(exc.errno, f"{path} was replaced but its folder could not be synced "
-                         f"({exc.strerror}); the change may not survive a power loss") from exc
+        # The new file is in place and every reader sees it: the write happened. Saying
+        # it failed would make a caller retry it (and count a cost twice, say).
+        _log.warning("%s was replaced but its folder could not be synced (%s); the change "
+                     "may not survive a power loss", path, exc.strerror)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 

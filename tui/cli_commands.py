@@ -274,16 +274,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CliError(f"{args.file} is not UTF-8 text", EXIT_USAGE) from None
-    kwargs: dict[str, Any] = {"source": str(path)}
-    if args.template_id:
-        kwargs["template_id"] = args.template_id
-    result = import_markdown(text, **kwargs)
-    skipped = list(getattr(result, "skipped", ()) or ())
-    for entry in skipped:
-        warn(f"skipped: {_skipped_text(args.file, entry)}")
-    count = getattr(result, "items_count", None)
-    if count is not None:
-        warn(f"imported {count} items" + (f"; {len(skipped)} things skipped (above)" if skipped else ""))
+    result = import_markdown(text, source=str(path), template_id=args.template_id or None)
+    for entry in result.skipped:
+        warn(f"skipped: {entry}")
+    warn(f"imported {result.items_count} items"
+         + (f"; {len(result.skipped)} things skipped (above)" if result.skipped else ""))
     yaml_text = result.yaml_text
     if args.output:
         _write_file(args.output, yaml_text)
@@ -294,19 +289,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _skipped_text(source: str, skipped: Any) -> str:
-    if isinstance(skipped, str):
-        return skipped
-    if isinstance(skipped, tuple) and len(skipped) >= 2:
-        return f"{source}:{skipped[0]}: {skipped[1]}" + (f" ({skipped[2]})" if len(skipped) > 2 else "")
-    line = getattr(skipped, "line", None)
-    text = getattr(skipped, "text", None)
-    reason = getattr(skipped, "reason", None)
-    if line is not None:
-        return f"{source}:{line}: {text or ''}" + (f" ({reason})" if reason else "")
-    return str(skipped)
-
-
 def _write_file(name: str, text: str) -> None:
     """Write whole or not at all: a temp file beside the target, then rename."""
     target = Path(name)
@@ -314,10 +296,13 @@ def _write_file(name: str, text: str) -> None:
     try:
         temp.write_text(text, encoding="utf-8")
         os.replace(temp, target)
-    except OSError:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise
+        if not target.parent.is_dir():
+            raise CliError(f"cannot write {target}: the folder {target.parent} does not exist",
+                           EXIT_USAGE) from None
+        raise CliError(f"cannot write {target}: {exc.strerror or exc}", EXIT_USAGE) from None
 
 
 # --- projects -----------------------------------------------------------------------
