@@ -1,18 +1,24 @@
 """The change feed: learn cheaply that another process changed a project, read only that.
 
-A dashboard polls :meth:`Watcher.poll` every 0.5 s (in a worker thread): it costs two
-``stat`` calls while nothing changes; when the stamp moves it reads the newest log segment
-(a small file) and returns the new events. ``updeck log --follow`` uses :func:`follow`.
+:meth:`Watcher.poll` costs two ``stat`` calls while nothing changes; when the stamp moves
+it reads the newest log segment (a small file) and returns the new events.
+:meth:`Watcher.wait` sleeps until that happens: ``updeck log --follow`` and ``updeck gate
+--wait`` are built on it. (The dashboard's poller, ``tui.live``, does the same two steps in
+a worker thread, with its cursor kept beside the screen's state.)
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from models.events import Event
 from models.state import ProjectState
 from storage.repository import Repository
+
+
+class WatchStopped(Exception):
+    """:meth:`Watcher.wait` was told to stop (its ``stop`` callback said so)."""
 
 
 class Watcher:
@@ -44,14 +50,22 @@ class Watcher:
             self.seq = events[-1].seq
         return events
 
+    def wait(self, timeout: float | None = None, *, interval: float = 0.3,
+             full_check: float = 5.0, stop: Callable[[], bool] | None = None) -> bool:
+        """Sleep until the stamp moves (True) or ``timeout`` seconds pass (False).
 
-def follow(repo: Repository, project_id: str, *, interval: float = 0.5, since_seq: int = 0,
-           stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
-    """Yield the events after ``since_seq``, then every new one as it arrives (``tail -f``).
-    Ends when ``stop()`` returns True."""
-    watcher = Watcher(repo, project_id, since_seq=since_seq)
-    while True:
-        yield from watcher.poll()
-        if stop():
-            return
-        time.sleep(interval)
+        Every ``full_check`` seconds it returns True anyway, so a caller reads even when a
+        change did not move the stamp. Raises :class:`WatchStopped` when ``stop()`` says so.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = self._stamp if self._stamp is not None else self.repo.stamp(self.project_id)
+        checked = time.monotonic()
+        while True:
+            if stop is not None and stop():
+                raise WatchStopped
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return False
+            time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - now)))
+            if self.repo.stamp(self.project_id) != last or time.monotonic() - checked >= full_check:
+                return True

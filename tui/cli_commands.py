@@ -46,6 +46,7 @@ from storage.errors import (
     StorageError,
     WriteFailed,
 )
+from storage.feed import Watcher, WatchStopped
 from storage.identity import current_operator
 from storage.repository import Repository, open_repository
 from tui.cli import EXIT_OK, EXIT_PENDING, EXIT_REFUSED, EXIT_USAGE, CliError
@@ -457,33 +458,6 @@ def cmd_window(args: argparse.Namespace) -> int:
 
 # --- log, follow, gate ----------------------------------------------------------------
 
-class _Watcher:
-    """Wakes up when a project changed: polls the cheap change marker, sleeping between."""
-
-    def __init__(self, repo: Repository, project_id: str) -> None:
-        self.repo = repo
-        self.project_id = project_id
-        self.last = repo.stamp(project_id)
-        self.checked = time.monotonic()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Sleep until the marker changes (True) or ``timeout`` seconds pass (False)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if stdout_closed():
-                raise BrokenPipeError
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                return False
-            step = POLL_SECONDS if deadline is None else max(0.0, min(POLL_SECONDS, deadline - now))
-            time.sleep(step)
-            current = self.repo.stamp(self.project_id)
-            if current != self.last or time.monotonic() - self.checked >= FULL_CHECK_SECONDS:
-                self.last = current
-                self.checked = time.monotonic()
-                return True
-
-
 def stdout_closed() -> bool:
     """True when stdout is a pipe whose reader went away (so --follow can stop)."""
     import select
@@ -504,8 +478,9 @@ def cmd_log(args: argparse.Namespace) -> int:
     project_id = ctx.project_id()
     since = (_value(lambda: parse_moment(args.since, ctx.now(), bare_duration_is_past=True))
              if args.since else None)
-    watcher = _Watcher(ctx.repo, project_id) if args.follow else None
     events = ctx.repo.events(project_id)
+    watcher = Watcher(ctx.repo, project_id, since_seq=events[-1].seq if events else 0) \
+        if args.follow else None
     shown = [e for e in events if since is None or e.at >= since]
     if args.json and not args.follow:
         emit_json([log_entry(e) for e in shown])
@@ -521,14 +496,14 @@ def cmd_log(args: argparse.Namespace) -> int:
     show(shown)
     if watcher is None:
         return EXIT_OK
-    last_seq = events[-1].seq if events else 0
     try:
         while True:
-            watcher.wait()
-            new = ctx.repo.events(project_id, last_seq)
-            if new:
-                last_seq = new[-1].seq
-                show([e for e in new if since is None or e.at >= since])
+            new = watcher.poll()
+            show([e for e in new if since is None or e.at >= since])
+            watcher.wait(interval=POLL_SECONDS, full_check=FULL_CHECK_SECONDS, stop=stdout_closed)
+    except WatchStopped:  # our reader went away
+        _quiet_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
         return EXIT_OK  # Ctrl-C is how one stops following
 
@@ -548,7 +523,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     data = gate_data(state, args.item)
     timed_out = False
     if (args.wait or timeout is not None) and data["gate"] == "pending":
-        watcher = _Watcher(ctx.repo, project_id)
+        watcher = Watcher(ctx.repo, project_id)
         if sys.stderr.isatty():
             pending = [a["approver"] for a in data["approvals"] if a["decision"] is None]
             warn(f"waiting for {args.item}" + (f" (pending: {', '.join(pending)})" if pending else "")
@@ -560,11 +535,13 @@ def cmd_gate(args: argparse.Namespace) -> int:
                 timed_out = True
                 break
             try:
-                changed = watcher.wait(left)
-            except BrokenPipeError:  # the reader went away: stop waiting, still undecided
+                changed = watcher.wait(left, interval=POLL_SECONDS, full_check=FULL_CHECK_SECONDS,
+                                       stop=stdout_closed)
+            except WatchStopped:  # the reader went away: stop waiting, still undecided
                 _quiet_stdout()
                 return EXIT_PENDING
             if changed:
+                watcher.poll()
                 data = gate_data(ctx.state(project_id), args.item)
     try:
         if args.json:
