@@ -348,7 +348,7 @@ async def test_home_lists_projects_and_create_a_project(env: dict[str, Any]) -> 
         await pilot.press("enter")  # the first good template
         assert await wait_for(pilot, lambda: "Cluster name" in screen_text(app))
         await pilot.press(*"Payroll upgrade", "tab", "ctrl+u", *"pg-pay", "tab",
-                          *"2026-12-20 21:00")
+                          *"2026-12-20 21:00", "tab", *"5h")  # the end as a length
         await pilot.press("ctrl+s")
         assert await wait_for(pilot, lambda: isinstance(app.screen, ProjectScreen), 5.0)
         await settle(pilot, app)
@@ -356,6 +356,7 @@ async def test_home_lists_projects_and_create_a_project(env: dict[str, Any]) -> 
         made = projects["Payroll upgrade"]
         assert made.project.variables["cluster"] == "pg-pay"
         assert made.window.start is not None and made.window.start.hour == 21
+        assert made.window.end is not None and made.window.end.hour == 2  # 21:00 + 5h
         assert "List databases on pg-pay" in screen_text(app)
         await pilot.press("q")
         await settle(pilot, app)

@@ -16,26 +16,15 @@ from textual.widgets.option_list import Option
 
 from models.project import Window, instantiate
 from models.template import MissingVariableError, Template
+from tui.cli_values import parse_end, parse_moment
 from tui.format import plain
 from tui.messages import ProjectCreated, StorageTrouble, TemplateLoaded, TemplatesFound
 from tui.screens._dialog import Dialog
 
 
-def parse_when(text: str) -> datetime | None:
-    """``2026-12-05 22:00`` (UTC) or ISO; empty is None; ValueError says what to write."""
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a time; write 2026-12-05 22:00 (UTC)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def app_now(app: Any) -> datetime:
+    now = getattr(app, "now", None)
+    return now() if callable(now) else datetime.now(UTC)
 
 
 class NewProjectScreen(Dialog[str]):
@@ -57,10 +46,11 @@ class NewProjectScreen(Dialog[str]):
                 yield Label("Project name")
                 yield Input(placeholder="e.g. CRM upgrade December", id="name")
                 yield Vertical(id="variables")
-                yield Label("Window start, UTC (optional): 2026-12-05 22:00")
+                yield Label("Window start (optional): 2026-12-05 22:00 (UTC), now or +2h")
                 yield Input(placeholder="YYYY-MM-DD HH:MM", id="start")
-                yield Label("Window end (optional; default: the template's duration)")
-                yield Input(placeholder="YYYY-MM-DD HH:MM", id="end")
+                yield Label("Window end (optional): a time or a length such as 6h; "
+                            "default: the template's duration")
+                yield Input(placeholder="YYYY-MM-DD HH:MM or 6h", id="end")
             yield Static("", id="error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create (ctrl+s)", id="create", variant="primary")
@@ -178,10 +168,15 @@ class NewProjectScreen(Dialog[str]):
             if value:
                 values[var.name] = value
         try:
-            start = parse_when(self.query_one("#start", Input).value)
-            end = parse_when(self.query_one("#end", Input).value)
-            if end is not None and start is None:
+            # The same words as `updeck new --window` and the W dialog: a date and time
+            # (UTC unless an offset is given), now, +2h; the end may be a length (6h).
+            now = app_now(self.app)
+            start_text = self.query_one("#start", Input).value.strip()
+            end_text = self.query_one("#end", Input).value.strip()
+            if end_text and not start_text:
                 raise ValueError("give the window a start too")
+            start = parse_moment(start_text, now) if start_text else None
+            end = parse_end(end_text, start, now) if start is not None and end_text else None
             project = instantiate(template, name, values, Window(start, end),
                                   sources_sha256=self.loaded.sha256)
         except (ValueError, MissingVariableError) as exc:
