@@ -14,7 +14,20 @@ import pytest
 from models.commands import AddNote, DecideApproval, ItemAction, MoveItem
 from models.state import ItemStatus
 from storage.repository import Repository
-from tests.test_tui_support import ALICE, BOB, FIXED_NOW, Clock, make_project, screen_text, write_templates
+from tests.test_tui_support import (
+    ALICE,
+    BIG,
+    BOB,
+    FIXED_NOW,
+    SMALL,
+    make_app,
+    make_project,
+    screen_text,
+    select_item,
+    settle,
+    tui_env,
+    wait_for,
+)
 from tui.app import UpdeckApp
 from tui.screens.cutover import CutoverScreen
 from tui.screens.help import HelpScreen
@@ -22,63 +35,14 @@ from tui.screens.home import HomeScreen
 from tui.screens.project import ProjectScreen
 from tui.widgets.checklist import Checklist
 
-SMALL = (80, 24)
-BIG = (160, 48)
-
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    templates = write_templates(tmp_path / "templates")
-    monkeypatch.setenv("UPDECK_TEMPLATE_PATH", str(templates))
-    db = tmp_path / "db"
-    repo = Repository(db)
-    pid = make_project(repo, templates)
-    return {"db": db, "repo": repo, "pid": pid, "templates": templates}
-
-
-def make_app(env: dict[str, Any], **kw: Any) -> UpdeckApp:
-    kw.setdefault("operator", ALICE)
-    kw.setdefault("now", Clock())
-    kw.setdefault("poll_interval", 0.1)
-    app = UpdeckApp(Repository(env["db"]), **kw)
-    app.notes = []  # type: ignore[attr-defined]
-    original = app.notify
-
-    def notify(message: str, **options: Any) -> None:
-        app.notes.append((str(message), options))  # type: ignore[attr-defined]
-        original(message, **options)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return app
-
-
-async def settle(pilot: Any, app: UpdeckApp, seconds: float = 0.05) -> None:
-    """Let workers finish and their messages be handled."""
-    for _ in range(3):
-        await pilot.pause(seconds)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def wait_for(pilot: Any, condition: Any, timeout: float = 3.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
+    return tui_env(tmp_path, monkeypatch)
 
 
 def status(env: dict[str, Any], item: str) -> ItemStatus:
     return Repository(env["db"]).load(env["pid"]).items[item].status
-
-
-async def select_item(pilot: Any, app: UpdeckApp, phase: int, item: str) -> None:
-    await pilot.press(str(phase))
-    await pilot.pause()
-    checklist = app.screen.query_one(Checklist)
-    assert checklist.select(item), f"{item} is not in phase {phase}"
-    await pilot.pause()
 
 
 async def test_project_screen_shows_seven_phases_and_literal_titles(env: dict[str, Any]) -> None:

@@ -12,8 +12,18 @@ import pytest
 from models.commands import RecordCost
 from models.project import Window, instantiate
 from storage.repository import Repository
-from tests.test_tui_flows import BIG, SMALL, make_app, select_item, settle, wait_for
-from tests.test_tui_support import ALICE, FIXED_NOW, make_project, screen_text, write_templates
+from tests.test_tui_support import (
+    ALICE,
+    BIG,
+    FIXED_NOW,
+    SMALL,
+    make_app,
+    screen_text,
+    select_item,
+    settle,
+    tui_env,
+    wait_for,
+)
 from tui.screens.cutover import CutoverScreen
 from tui.screens.help import HelpScreen
 from tui.screens.project import ProjectScreen
@@ -30,12 +40,7 @@ from tui.widgets.key_bar import KeyBar
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    templates = write_templates(tmp_path / "templates")
-    monkeypatch.setenv("UPDECK_TEMPLATE_PATH", str(templates))
-    db = tmp_path / "db"
-    repo = Repository(db)
-    pid = make_project(repo, templates)
-    return {"db": db, "repo": repo, "pid": pid, "templates": templates}
+    return tui_env(tmp_path, monkeypatch)
 
 
 def unplanned_project(env: dict[str, Any], *, default_length: bool = True) -> str:

@@ -1,14 +1,19 @@
 """Shared helpers for the dashboard tests (no tests here): a small template folder, a
-data folder with one project, a fixed clock, and reading the screen as text."""
+data folder with one project, a fixed clock, reading the screen as text, and the Pilot
+helpers (an app wired to a temp folder, waiting for workers and conditions)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from models.events import Operator
 from models.project import Window, instantiate
+from storage.repository import Repository
+from tui.app import UpdeckApp
+from tui.widgets.checklist import Checklist
 
 FIXED_NOW = datetime(2026, 12, 5, 20, 0, 0, tzinfo=UTC)
 WINDOW_START = datetime(2026, 12, 5, 22, 0, 0, tzinfo=UTC)
@@ -144,3 +149,60 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.moment
+
+
+# --- Pilot helpers ----------------------------------------------------------------
+
+SMALL = (80, 24)
+BIG = (160, 48)
+
+
+def tui_env(tmp_path: Path, monkeypatch: Any) -> dict[str, Any]:
+    """A template folder on the search path and a data folder with one project."""
+    templates = write_templates(tmp_path / "templates")
+    monkeypatch.setenv("UPDECK_TEMPLATE_PATH", str(templates))
+    db = tmp_path / "db"
+    repo = Repository(db)
+    pid = make_project(repo, templates)
+    return {"db": db, "repo": repo, "pid": pid, "templates": templates}
+
+
+def make_app(env: dict[str, Any], **kw: Any) -> UpdeckApp:
+    kw.setdefault("operator", ALICE)
+    kw.setdefault("now", Clock())
+    kw.setdefault("poll_interval", 0.1)
+    app = UpdeckApp(Repository(env["db"]), **kw)
+    app.notes = []  # type: ignore[attr-defined]
+    original = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        app.notes.append((str(message), options))  # type: ignore[attr-defined]
+        original(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app
+
+
+async def settle(pilot: Any, app: UpdeckApp, seconds: float = 0.05) -> None:
+    """Let workers finish and their messages be handled."""
+    for _ in range(3):
+        await pilot.pause(seconds)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def wait_for(pilot: Any, condition: Any, timeout: float = 3.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def select_item(pilot: Any, app: UpdeckApp, phase: int, item: str) -> None:
+    await pilot.press(str(phase))
+    await pilot.pause()
+    checklist = app.screen.query_one(Checklist)
+    assert checklist.select(item), f"{item} is not in phase {phase}"
+    await pilot.pause()
