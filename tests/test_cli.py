@@ -438,7 +438,7 @@ def test_metric_readings_and_costs(cli: Cli, project: str) -> None:
     refused = cli("metric", project, "inventory", "3")
     assert refused.code == 1 and "not a metric item" in refused.err
     bad = cli("cost", project, "inventory", "a lot")
-    assert bad.code == 2 and "not a number" in bad.err
+    assert bad.code == 2 and "is not a number" in bad.err
     assert cli("metric", project, "nowhere", "3").code == 2
     assert cli.log_bytes(project) == before  # refusals change nothing
 

@@ -24,6 +24,7 @@ from tests.test_tui_support import (
     tui_env,
     wait_for,
 )
+from tui.cli_values import parse_amount
 from tui.screens.cutover import CutoverScreen
 from tui.screens.help import HelpScreen
 from tui.screens.project import ProjectScreen
@@ -31,7 +32,6 @@ from tui.screens.records import (
     CostDialog,
     MetricDialog,
     WindowDialog,
-    parse_amount,
     parse_start,
     parse_window_end,
 )

@@ -64,7 +64,7 @@ from tui.cli_output import (
     status_text,
     table,
 )
-from tui.cli_values import parse_end, parse_moment, parse_timeout, parse_var, parse_window
+from tui.cli_values import parse_amount, parse_end, parse_moment, parse_timeout, parse_var, parse_window
 from tui.verify_run import run_check
 
 if TYPE_CHECKING:
@@ -393,46 +393,30 @@ def cmd_item(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_approve(args: argparse.Namespace) -> int:
+def _record(args: argparse.Namespace, make: Callable[..., Command], **fields: Any) -> int:
+    """Submit one command (stamped with the operator and now) and print its events."""
     ctx = Context(args)
     project_id = ctx.project_id()
-    events = ctx.submit(project_id, DecideApproval(item=args.item, go=bool(args.go),
-                                                   approver=args.role or None, note=args.note,
-                                                   by=ctx.operator, at=ctx.now()))
-    _print_events(events)
+    _print_events(ctx.submit(project_id, make(by=ctx.operator, at=ctx.now(), **fields)))
     return EXIT_OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    return _record(args, DecideApproval, item=args.item, go=bool(args.go),
+                   approver=args.role or None, note=args.note)
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    ctx = Context(args)
-    project_id = ctx.project_id()
-    events = ctx.submit(project_id, AddNote(text=args.text, item=args.item, by=ctx.operator,
-                                            at=ctx.now()))
-    _print_events(events)
-    return EXIT_OK
+    return _record(args, AddNote, text=args.text, item=args.item)
 
 
 def cmd_metric(args: argparse.Namespace) -> int:
-    ctx = Context(args)
-    project_id = ctx.project_id()
-    events = ctx.submit(project_id, RecordMetric(item=args.item, value=args.value, note=args.note,
-                                                by=ctx.operator, at=ctx.now()))
-    _print_events(events)
-    return EXIT_OK
+    return _record(args, RecordMetric, item=args.item, value=args.value, note=args.note)
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    try:
-        amount = float(args.amount.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise CliError(f"amount {args.amount!r} is not a number; write e.g. 1200 or 1200.50",
-                       EXIT_USAGE) from None
-    ctx = Context(args)
-    project_id = ctx.project_id()
-    events = ctx.submit(project_id, RecordCost(item=args.item, amount=amount, note=args.note,
-                                              by=ctx.operator, at=ctx.now()))
-    _print_events(events)
-    return EXIT_OK
+    amount = _value(lambda: parse_amount(args.amount))
+    return _record(args, RecordCost, item=args.item, amount=amount, note=args.note)
 
 
 def cmd_window(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ Nothing here imports more than the standard library and ``models.durations``.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -121,3 +122,20 @@ def hhmm(moment: datetime | None, now: datetime | None = None) -> str:
     if now is not None and moment.date() == now.astimezone(UTC).date():
         return moment.strftime("%H:%M")
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+
+
+def parse_amount(text: str) -> float:
+    """``1350``, ``1,350.50``, ``-200`` (a correction); ValueError with one sentence."""
+    raw = text.strip().replace(" ", "").replace("_", "")
+    if not raw:
+        raise ValueError("an amount is required, such as 1350 or 1,350.50")
+    if not _AMOUNT.match(raw) or not any(c.isdigit() for c in raw):
+        raise ValueError(f"{text.strip()!r} is not a number: write an amount such as "
+                         "1350 or 1,350.50, without a currency sign")
+    value = float(raw.replace(",", ""))
+    if not math.isfinite(value):
+        raise ValueError("the amount is too large")
+    return value

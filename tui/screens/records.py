@@ -5,7 +5,6 @@ shown by the app as for every other command."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from textual.widgets import Input, Label, Static
 from models.durations import format_duration
 from models.project import Window
 from models.state import ProjectState
-from tui.cli_values import parse_end, parse_moment
+from tui.cli_values import parse_amount, parse_end, parse_moment
 from tui.format import day_hhmm, hhmm, money, plain, when
 from tui.screens._dialog import Dialog
 from tui.view import budget_line, metric_check, metric_of, metric_word
@@ -46,23 +45,6 @@ class WindowResult:
 
 
 # --- parsing what was typed -----------------------------------------------------------
-
-_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
-
-
-def parse_amount(text: str) -> float:
-    """``1350``, ``1,350.50``, ``-200`` (a correction); ValueError with one sentence."""
-    raw = text.strip().replace(" ", "").replace("_", "")
-    if not raw:
-        raise ValueError("an amount is required, such as 1350 or 1,350.50")
-    if not _AMOUNT.match(raw) or not any(c.isdigit() for c in raw):
-        raise ValueError(f"{text.strip()!r} is not a number: write an amount such as "
-                         "1350 or 1,350.50, without a currency sign")
-    value = float(raw.replace(",", ""))
-    if not math.isfinite(value):
-        raise ValueError("the amount is too large")
-    return value
-
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
