@@ -39,8 +39,22 @@ def ensure_venv(extras: str) -> None:
     stamp.touch()
 
 
-def run(cmd: list[str]) -> None:
-    code = subprocess.call(cmd, cwd=ROOT)
+def mypy_env() -> dict[str, str]:
+    """The repository's folders laid out as the installed package (``updeck.models`` is
+    ``models/``...), as symlinks under .mypy_src/, so mypy sees the installed names."""
+    pkg = ROOT / ".mypy_src" / "updeck"
+    pkg.mkdir(parents=True, exist_ok=True)
+    for name, target in (("__init__.py", "updeck/__init__.py"), ("__main__.py", "updeck/__main__.py"),
+                         ("models", "models"), ("storage", "storage"), ("tui", "tui"),
+                         ("sample_plans", "sample_plans")):
+        link = pkg / name
+        if not link.is_symlink():
+            link.symlink_to(ROOT / target)
+    return {**os.environ, "MYPYPATH": str(pkg.parent)}
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
+    code = subprocess.call(cmd, cwd=ROOT, env=env)
     if code:
         sys.exit(code)
 
@@ -52,11 +66,13 @@ def main(argv: list[str]) -> None:
         os.execv(str(BIN / "updeck"), [str(BIN / "updeck"), "demo", *rest])
     elif task == "test":
         ensure_venv("test")
-        run([str(PY), "-m", "pytest", *rest])
+        # Two workers by default (the suite is sized for 2 cores); -n 0 runs in one process.
+        workers = [] if any(a == "-n" or a.startswith("-n") for a in rest) else ["-n", "auto"]
+        run([str(PY), "-m", "pytest", *workers, *rest])
     elif task == "check":
         ensure_venv("test")
         run([str(PY), "-m", "ruff", "check", "."])
-        run([str(PY), "-m", "mypy"])
+        run([str(PY), "-m", "mypy", "-p", "updeck"], env=mypy_env())
     elif task == "bench":
         ensure_venv("test")
         for script in sorted((ROOT / "bench").glob("bench_*.py")):

@@ -30,14 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.commands import AddNote, Command, CreateProject, ItemAction, MoveItem  # noqa: E402
-from models.engine import apply, decide  # noqa: E402
-from models.events import Event, Operator  # noqa: E402
-from models.phases import PHASE_IDS  # noqa: E402
-from models.project import Window, instantiate  # noqa: E402
-from models.state import ProjectState  # noqa: E402
-from models.template import ItemSpec, PhaseSpec, Template  # noqa: E402
-from storage.repository import Repository  # noqa: E402
+from updeck.models.commands import AddNote, Command, CreateProject, ItemAction, MoveItem  # noqa: E402
+from updeck.models.engine import apply, decide  # noqa: E402
+from updeck.models.events import Event, Operator  # noqa: E402
+from updeck.models.phases import PHASE_IDS  # noqa: E402
+from updeck.models.project import Window, instantiate  # noqa: E402
+from updeck.models.state import ProjectState  # noqa: E402
+from updeck.models.template import ItemSpec, PhaseSpec, Template  # noqa: E402
+from updeck.storage.repository import Repository  # noqa: E402
 
 PID = "cli-bench-000001"
 T0 = datetime(2030, 6, 1, 22, 0, tzinfo=UTC)
@@ -154,8 +154,8 @@ def timed(argv: list[str]) -> float:
 
 
 def imported(db: Path, args: list[str]) -> set[str]:
-    """Top-level packages a command imports (``python -X importtime -m tui.cli``)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui.cli", "--db", str(db), *args],
+    """Top-level packages a command imports (``python -X importtime -m updeck``)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "updeck", "--db", str(db), *args],
                           capture_output=True, text=True, cwd=ROOT)
     return {line.rsplit("|", 1)[-1].strip().split(".")[0]
             for line in proc.stderr.splitlines() if line.startswith("import time:")}

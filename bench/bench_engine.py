@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.commands import (
+from updeck.models.commands import (
     AddNote,
     CreateProject,
     DecideApproval,
@@ -33,13 +33,13 @@ from models.commands import (
     RecordVerification,
     Refusal,
 )
-from models.engine import TRANSITIONS, apply, decide, fold
-from models.events import Event, Operator
-from models.phases import PHASE_IDS
-from models.project import Window, instantiate
-from models.schedule import compute_schedule
-from models.state import ItemStatus, ProjectState
-from models.template import ItemSpec, PhaseSpec, Template
+from updeck.models.engine import TRANSITIONS, apply, decide, fold
+from updeck.models.events import Event, Operator
+from updeck.models.phases import PHASE_IDS
+from updeck.models.project import Window, instantiate
+from updeck.models.schedule import compute_schedule
+from updeck.models.state import ItemStatus, ProjectState
+from updeck.models.template import ItemSpec, PhaseSpec, Template
 
 T0 = datetime(2026, 11, 28, 22, 0, tzinfo=UTC)
 OPS = (Operator("alice", "jump1", "10.0.0.5"), Operator("bob", "jump1"), Operator("carol"))

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_storage.py [--items 2000] [--events 50000] [--quick]
 
 A project of ``--items`` items with ``--events`` log events is built in code (a template
-from ``models.template`` classes; events made by the engine), written as updeck's
+from ``updeck.models.template`` classes; events made by the engine), written as updeck's
 segmented TinyDB files, then measured:
 
 * one acknowledged durable write (``Repository.submit``), in a process holding the project;
@@ -34,14 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.commands import AddNote, ItemAction, MoveItem  # noqa: E402
-from models.engine import decide  # noqa: E402
-from models.events import Event, utc_now  # noqa: E402
-from storage import layout  # noqa: E402
-from storage.atomic_storage import write_atomic  # noqa: E402
-from storage.feed import Watcher  # noqa: E402
-from storage.repository import Repository  # noqa: E402
-from tests.storage_helpers import OPERATOR, T0, make_project  # noqa: E402
+from updeck.models.commands import AddNote, ItemAction, MoveItem  # noqa: E402
+from updeck.models.engine import decide  # noqa: E402
+from updeck.models.events import Event, utc_now  # noqa: E402
+from updeck.storage import layout  # noqa: E402
+from updeck.storage.atomic_storage import write_atomic  # noqa: E402
+from updeck.storage.feed import Watcher  # noqa: E402
+from updeck.storage.repository import Repository  # noqa: E402
+
+from tests.support.storage import OPERATOR, T0, make_project  # noqa: E402
 
 PID = "bench-upgrade-000001"
 
@@ -63,9 +64,9 @@ def line(label: str, values: list[float], target: str = "", unit: str = "ms") ->
 def build_events(items: int, count: int) -> list[Event]:
     """``count`` events made by the engine: every item started and done, then rounds of
     reopen/start/done and notes until the log is long enough."""
-    from models.engine import submit
+    from updeck.models.engine import submit
     project = make_project(items, name="Bench upgrade", project_id=PID)
-    from models.commands import CreateProject
+    from updeck.models.commands import CreateProject
     state, result = submit(None, CreateProject(project=project, by=OPERATOR, at=T0))
     assert isinstance(result, list)
     events = list(result)
@@ -76,7 +77,7 @@ def build_events(items: int, count: int) -> list[Event]:
         nonlocal state
         res = decide(state, cmd)  # type: ignore[arg-type]
         assert isinstance(res, list), res
-        from models.engine import apply
+        from updeck.models.engine import apply
         for e in res:
             state = apply(state, e)  # type: ignore[arg-type]
         events.extend(res)
@@ -114,11 +115,11 @@ COLD_UPDECK = """
 import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
-from storage.repository import Repository
+from updeck.storage.repository import Repository
 t1 = time.perf_counter()
 if {full!r}:
-    import storage.snapshot
-    storage.snapshot._FINGERPRINT = ""  # no usable snapshot: replay the whole log
+    import updeck.storage.snapshot
+    updeck.storage.snapshot._FINGERPRINT = ""  # no usable snapshot: replay the whole log
 repo = Repository({data!r})
 state = repo.load({pid!r})
 t2 = time.perf_counter()
@@ -136,8 +137,8 @@ import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from tinydb import TinyDB
-from models.engine import fold
-from models.events import Event
+from updeck.models.engine import fold
+from updeck.models.events import Event
 t1 = time.perf_counter()
 db = TinyDB({path!r})
 state = fold(Event.from_dict(d) for d in db.all())
@@ -150,9 +151,9 @@ print(t2 - t0, t2 - t1, rss, state.seq, hwm)
 WRITER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from storage.repository import Repository
-from models.commands import AddNote
-from models.events import Operator, utc_now
+from updeck.storage.repository import Repository
+from updeck.models.commands import AddNote
+from updeck.models.events import Operator, utc_now
 repo = Repository({data!r})
 repo.load({pid!r})
 bob = Operator("bob", "jump1")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.phases import PHASE_IDS
-from storage.templates import load_template_file
+from updeck.models.phases import PHASE_IDS
+from updeck.storage.templates import load_template_file
 
 TARGET_MS = 500.0
 

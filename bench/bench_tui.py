@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_storage import PID, build_events  # noqa: E402
-
-from storage.repository import Repository  # noqa: E402
+from updeck.storage.repository import Repository  # noqa: E402
 
 ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
 EMPTY_APP = """
@@ -129,10 +128,10 @@ def spawn_until(argv: list[str], marker: bytes, env: dict[str, str],
 async def key_latency(data: Path, keys: int) -> tuple[dict[str, list[float]], list[float]]:
     """Keys go in as the terminal driver sends them (a Key event posted to the app); the
     time runs until the change is on disk, applied, and the next frame was composed."""
-    from models.events import Operator
-    from tui.app import UpdeckApp
-    from tui.view import project_view
-    from tui.widgets.checklist import Checklist
+    from updeck.models.events import Operator
+    from updeck.tui.dashboard.app import UpdeckApp
+    from updeck.tui.dashboard.view import project_view
+    from updeck.tui.dashboard.widgets.checklist import Checklist
 
     app = UpdeckApp(Repository(data), project_id=PID, operator=Operator("bench", "host"),
                     poll_interval=0.5)

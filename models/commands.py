@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from models.events import Operator
-from models.project import Project, Window
+from updeck.models.events import Operator
+from updeck.models.project import Project, Window
 
 
 class ItemAction(StrEnum):

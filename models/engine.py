@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from models.commands import (
+from updeck.models.commands import (
     AddNote,
     CloseWindow,
     Command,
@@ -29,9 +29,9 @@ from models.commands import (
     Refusal,
     StartRollback,
 )
-from models.durations import format_duration
-from models.events import GENESIS, Event, EventKind, make_event
-from models.project import (
+from updeck.models.durations import format_duration
+from updeck.models.events import GENESIS, Event, EventKind, make_event
+from updeck.models.project import (
     Project,
     Window,
     project_from_dict,
@@ -39,7 +39,7 @@ from models.project import (
     window_from_dict,
     window_to_dict,
 )
-from models.state import (
+from updeck.models.state import (
     CLOSED,
     Decision,
     ItemRun,
@@ -50,7 +50,7 @@ from models.state import (
     RollbackStep,
     Verification,
 )
-from models.template import ItemSpec
+from updeck.models.template import ItemSpec
 
 S = ItemStatus
 A = ItemAction

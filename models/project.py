@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from models.template import (
+from updeck.models.template import (
     Template,
     resolve_variables,
     substitute_template,
@@ -67,7 +67,7 @@ def instantiate(
 
     Variables are substituted now, so later edits to a shared template never change a
     running project. A window with a start and no end gets the template's default
-    duration. Raises :class:`models.template.MissingVariableError` naming a variable
+    duration. Raises :class:`updeck.models.template.MissingVariableError` naming a variable
     that has neither a value nor a default, and ``ValueError`` for an empty name or a
     window that ends before it starts.
     """

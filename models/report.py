@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from models import rollups
-from models.durations import format_duration, format_ttime
-from models.events import Event, EventKind, verify_chain
-from models.phases import PHASES
-from models.schedule import Schedule
-from models.state import STATUS_WORD, ItemRun, ItemStatus, ProjectState
-from models.template import ItemSpec
+from updeck.models import rollups
+from updeck.models.durations import format_duration, format_ttime
+from updeck.models.events import Event, EventKind, verify_chain
+from updeck.models.phases import PHASES
+from updeck.models.schedule import Schedule
+from updeck.models.state import STATUS_WORD, ItemRun, ItemStatus, ProjectState
+from updeck.models.template import ItemSpec
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
 REPORT_FORMAT = 1

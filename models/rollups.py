@@ -1,7 +1,7 @@
 """Roll-ups of a project's state: progress, gates, current phase, budget,
 requirements traceability, workload per owner, and metric status.
 
-All functions are pure and read a :class:`models.state.ProjectState`; done and skipped
+All functions are pure and read a :class:`updeck.models.state.ProjectState`; done and skipped
 items count as complete everywhere.
 """
 
@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.phases import PHASE_IDS
-from models.state import CLOSED, ItemRun, ItemStatus, ProjectState
-from models.template import ItemSpec
+from updeck.models.phases import PHASE_IDS
+from updeck.models.state import CLOSED, ItemRun, ItemStatus, ProjectState
+from updeck.models.template import ItemSpec
 
 S = ItemStatus
 

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal
 
-from models.durations import format_duration, format_ttime
-from models.engine import backout_steps
-from models.state import ItemRun, ItemStatus, ProjectState, RollbackStep
-from models.template import ItemSpec
+from updeck.models.durations import format_duration, format_ttime
+from updeck.models.engine import backout_steps
+from updeck.models.state import ItemRun, ItemStatus, ProjectState, RollbackStep
+from updeck.models.template import ItemSpec
 
 MarginLevel = Literal["ok", "amber", "red", "none"]
 AMBER_FRACTION = 0.10  # margin under this share of the window length is amber

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from models.events import GENESIS
-from models.project import Project, Window
-from models.template import ItemSpec
+from updeck.models.events import GENESIS
+from updeck.models.project import Project, Window
+from updeck.models.template import ItemSpec
 
 
 class ItemStatus(StrEnum):
@@ -127,7 +127,7 @@ class RollbackPlan:
 
 @dataclass(slots=True)
 class ProjectState:
-    """The current picture of a project. Only :func:`models.engine.apply` changes it."""
+    """The current picture of a project. Only :func:`updeck.models.engine.apply` changes it."""
 
     project: Project
     specs: Mapping[str, ItemSpec]

@@ -1,8 +1,8 @@
 """Templates as data: the resolved, typed form of a template file.
 
-A :class:`Template` is what the loader (``storage.templates``) produces after
+A :class:`Template` is what the loader (``updeck.storage.templates``) produces after
 inheritance (``extends``/``drop``) is resolved; ``{{variables}}`` are still in its
-text. :func:`models.project.instantiate` substitutes them and makes a project.
+text. :func:`updeck.models.project.instantiate` substitutes them and makes a project.
 
 Durations and T-times are held as whole seconds (T-times as signed offsets from
 the window start).
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from models.phases import PHASE_IDS
+from updeck.models.phases import PHASE_IDS
 
 ITEM_KINDS: tuple[str, ...] = (
     "task", "check", "approval", "comms", "training", "metric", "milestone",

@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from models.commands import (
+from updeck.models.commands import (
     AddNote,
     Command,
     DecideApproval,
@@ -33,13 +33,13 @@ from models.commands import (
     RecordVerification,
     Refusal,
 )
-from models.events import Operator, utc_now
-from models.project import Window, instantiate
-from models.state import ProjectState
-from models.template import ItemSpec, Template
-from storage.errors import DamagedProject, ProjectExists, ProjectNotFound, StorageError
-from storage.locations import SHIPPED_TEMPLATES
-from storage.repository import Repository
+from updeck.models.events import Operator, utc_now
+from updeck.models.project import Window, instantiate
+from updeck.models.state import ProjectState
+from updeck.models.template import ItemSpec, Template
+from updeck.storage.errors import DamagedProject, ProjectExists, ProjectNotFound, StorageError
+from updeck.storage.locations import SHIPPED_TEMPLATES
+from updeck.storage.repository import Repository
 
 DEMO_TEMPLATE = "crm-upgrade"
 DEMO_ID = "crm-demo"
@@ -93,7 +93,7 @@ def remove_demo(repo: Repository) -> None:
 
 
 def _sample() -> tuple[Template, str]:
-    from storage.templates import TemplateErrors, TemplateNotFound, find_template
+    from updeck.storage.templates import TemplateErrors, TemplateNotFound, find_template
 
     try:
         loaded = find_template(DEMO_TEMPLATE, search_path=[SHIPPED_TEMPLATES])

@@ -43,7 +43,7 @@ class DamagedProject(StorageError):
         self.path = path
         self.reason = reason
         self.project_id = project_id
-        # The last good state (a models.state.ProjectState of the events up to good_seq)
+        # The last good state (a updeck.models.state.ProjectState of the events up to good_seq)
         # when one could be recovered, else None. Typed loosely: errors import no models.
         self.salvaged = salvaged
         self.good_seq = good_seq

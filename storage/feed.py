@@ -3,7 +3,7 @@
 :meth:`Watcher.poll` costs two ``stat`` calls while nothing changes; when the stamp moves
 it reads the newest log segment (a small file) and returns the new events.
 :meth:`Watcher.wait` sleeps until that happens: ``updeck log --follow`` and ``updeck gate
---wait`` are built on it. (The dashboard's poller, ``tui.live``, does the same two steps in
+--wait`` are built on it. (The dashboard's poller, ``updeck.tui.dashboard.live``, does the same two steps in
 a worker thread, with its cursor kept beside the screen's state.)
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from models.events import Event
-from models.state import ProjectState
-from storage.repository import Repository
+from updeck.models.events import Event
+from updeck.models.state import ProjectState
+from updeck.storage.repository import Repository
 
 
 class WatchStopped(Exception):

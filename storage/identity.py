@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Mapping
 
-from models.events import Operator
+from updeck.models.events import Operator
 
 
 def current_operator(as_name: str | None = None, env: Mapping[str, str] | None = None) -> Operator:

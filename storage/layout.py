@@ -28,8 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models.events import Event, EventKind, Operator
-from storage.atomic_storage import Tables, UnreadableFile, read_tables
+from updeck.models.events import Event, EventKind, Operator
+from updeck.storage.atomic_storage import Tables, UnreadableFile, read_tables
 
 SCHEMA_VERSION = 1
 DEFAULT_SEGMENT_SIZE = 500  # see bench/bench_storage.py --sweep
@@ -191,7 +191,7 @@ def decode_segment(path: Path, number: int, tables: Tables, decoder: EventDecode
     reported in ``Segment.damage`` with the good events before it kept.
     ``prev_hash`` is the hash of the event just before the first one decoded (event
     ``max(after_seq, expected_first - 1)``). ``check_links=False`` leaves the hash chain
-    to the caller (``check_log`` runs :func:`models.events.verify_chain` for its message).
+    to the caller (``check_log`` runs :func:`updeck.models.events.verify_chain` for its message).
     """
     meta = _single_doc(path, tables, "meta")
     check_schema(path, meta)

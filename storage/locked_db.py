@@ -8,7 +8,7 @@
 * :func:`open_db` opens a TinyDB file with :class:`AtomicJSONStorage` and that table.
 * :class:`WriteLock` is the sidecar ``filelock.FileLock`` (flock: the kernel drops it
   when the holder dies, so ``kill -9`` and dropped SSH sessions leave no stale lock). It
-  raises :class:`storage.errors.Busy` after the timeout instead of hanging.
+  raises :class:`updeck.storage.errors.Busy` after the timeout instead of hanging.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from typing import Any
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Table
-
-from storage.atomic_storage import AtomicJSONStorage, file_mode
-from storage.errors import Busy
+from updeck.storage.atomic_storage import AtomicJSONStorage, file_mode
+from updeck.storage.errors import Busy
 
 LOCK_NAME = ".lock"
 LOCK_POLL = 0.002  # seconds between attempts while another process holds the lock

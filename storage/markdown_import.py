@@ -5,7 +5,7 @@
 Runbooks in the wild are messy, so the importer reads them line by line and never
 gives up: every construct it does not turn into an item but that *looks like* a step
 is listed in ``ImportResult.skipped`` with the reason. The YAML it writes is checked
-with :func:`storage.templates.load_template_text` before it is returned.
+with :func:`updeck.storage.templates.load_template_text` before it is returned.
 
 What becomes an item
 --------------------
@@ -83,10 +83,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
-from models.durations import format_duration
-from models.phases import PHASE_IDS
-from storage.yaml_nodes import MAX_BYTES
+from updeck.models.durations import format_duration
+from updeck.models.phases import PHASE_IDS
+from updeck.storage.yaml_nodes import MAX_BYTES
 
 __all__ = ["ImportResult", "MarkdownImportError", "import_markdown"]
 
@@ -777,7 +776,7 @@ def import_markdown(text: str, *, source: str = "runbook.md", template_id: str |
     overrides the id derived from the first heading (or from ``source``). Raises
     :class:`MarkdownImportError` only if the generated YAML fails validation (a bug).
     """
-    from storage.templates import TEMPLATE_ID, TemplateErrors, load_template_text
+    from updeck.storage.templates import TEMPLATE_ID, TemplateErrors, load_template_text
 
     if template_id is not None and (not TEMPLATE_ID.fullmatch(template_id) or len(template_id) > 64):
         raise MarkdownImportError(f"{template_id!r} is not a valid template id; use lowercase letters, "

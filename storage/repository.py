@@ -3,7 +3,7 @@
 One :class:`Repository` per process (it is thread-safe). Every write is
 ``lock -> read what is new -> decide -> append -> durable write -> unlock``; reads never
 lock. Each process caches the folded state of the projects it looked at and reads only
-what other processes appended since (see :mod:`storage.layout` for the files).
+what other processes appended since (see :mod:`updeck.storage.layout` for the files).
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from typing import Any
 
 import orjson
 from tinydb.table import Document
-
-from models.commands import Command, CreateProject, Refusal
-from models.engine import apply, decide, fold
-from models.events import GENESIS, ChainBreak, Event, EventKind, Operator, utc_now, verify_chain
-from models.project import Project, project_from_dict
-from models.state import ProjectState
-from storage import layout, snapshot
-from storage.atomic_storage import (
+from updeck.models.commands import Command, CreateProject, Refusal
+from updeck.models.engine import apply, decide, fold
+from updeck.models.events import GENESIS, ChainBreak, Event, EventKind, Operator, utc_now, verify_chain
+from updeck.models.project import Project, project_from_dict
+from updeck.models.state import ProjectState
+from updeck.storage import layout, snapshot
+from updeck.storage.atomic_storage import (
     StatKey,
     UnreadableFile,
     WriteError,
@@ -42,7 +41,7 @@ from storage.atomic_storage import (
     stat_key,
     write_atomic,
 )
-from storage.errors import (
+from updeck.storage.errors import (
     AmbiguousProject,
     Busy,
     DamagedProject,
@@ -51,9 +50,9 @@ from storage.errors import (
     StorageError,
     WriteFailed,
 )
-from storage.layout import Damage, EventDecoder, segment_path
-from storage.locations import data_dir as default_data_dir
-from storage.locked_db import LOCK_NAME, LockedDB, WriteLock, open_db, storage_of
+from updeck.storage.layout import Damage, EventDecoder, segment_path
+from updeck.storage.locations import data_dir as default_data_dir
+from updeck.storage.locked_db import LOCK_NAME, LockedDB, WriteLock, open_db, storage_of
 
 __all__ = ["Busy", "DamagedProject", "ProjectExists", "ProjectNotFound", "Repository",
            "open_repository"]

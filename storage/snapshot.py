@@ -16,8 +16,8 @@ A snapshot is a cache, never the truth:
   read and checked in full (and a damaged segment reported);
 * a missing, unreadable or unknown snapshot means a full replay, nothing worse.
 
-The codec is generic over the dataclasses and enums of ``models.state``, ``models.project``
-and ``models.template`` (fields by :func:`dataclasses.fields`, defaults left out), so a field
+The codec is generic over the dataclasses and enums of ``updeck.models.state``, ``updeck.models.project``
+and ``updeck.models.template`` (fields by :func:`dataclasses.fields`, defaults left out), so a field
 added to ``ItemRun`` is carried without a change here (and changes the fingerprint).
 """
 
@@ -31,20 +31,20 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import models.commands
-import models.engine
-import models.events
-import models.project
-import models.state
-import models.template
-from models.engine import initial_state
-from models.project import Project
-from models.state import ProjectState
+from updeck.models import commands as m_commands
+from updeck.models import engine as m_engine
+from updeck.models import events as m_events
+from updeck.models import project as m_project
+from updeck.models import state as m_state
+from updeck.models import template as m_template
+from updeck.models.engine import initial_state
+from updeck.models.project import Project
+from updeck.models.state import ProjectState
 
 CODEC_VERSION = 1
 SNAPSHOT_RE_PREFIX = "snap-"
 _DERIVED = frozenset({"project", "specs", "dependents"})  # rebuilt from the project
-_MODULES = (models.state, models.project, models.template)
+_MODULES = (m_state, m_project, m_template)
 
 
 class SnapshotError(Exception):
@@ -78,8 +78,7 @@ def fingerprint() -> str:
     if _FINGERPRINT is None:
         digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
         try:
-            for module in (models.engine, models.state, models.events, models.project,
-                           models.template, models.commands):
+            for module in (m_engine, m_state, m_events, m_project, m_template, m_commands):
                 digest.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):
             _FINGERPRINT = ""

@@ -44,11 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from models.durations import DurationError, parse_duration, parse_ttime
-from models.phases import PHASE_IDS
-from models.template import (
+from updeck.models.durations import DurationError, parse_duration, parse_ttime
+from updeck.models.phases import PHASE_IDS
+from updeck.models.template import (
     ITEM_KINDS,
     PRIORITIES,
     TEMPLATE_FORMAT,
@@ -58,8 +56,8 @@ from models.template import (
     Template,
     Variable,
 )
-from storage import yaml_nodes
-from storage.yaml_nodes import (
+from updeck.storage import yaml_nodes
+from updeck.storage.yaml_nodes import (
     TAG_BOOL,
     TAG_FLOAT,
     TAG_INT,
@@ -69,6 +67,7 @@ from storage.yaml_nodes import (
     YamlProblem,
     kind_of,
 )
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "SUPPORTED_FORMATS",
@@ -678,7 +677,7 @@ class _Session:
 
     def __init__(self, search_path: Sequence[Path] | None) -> None:
         if search_path is None:
-            from storage.locations import template_search_path
+            from updeck.storage.locations import template_search_path
 
             search_path = template_search_path()
         self.search_path = [Path(p) for p in search_path]
@@ -1038,7 +1037,7 @@ def load_template_file(path: str | os.PathLike[str],
                        search_path: Sequence[str | os.PathLike[str]] | None = None) -> LoadedTemplate:
     """Load, validate and resolve one template file.
 
-    ``search_path`` (default: :func:`storage.locations.template_search_path`) is where
+    ``search_path`` (default: :func:`updeck.storage.locations.template_search_path`) is where
     ``extends`` parents are looked up. Raises :class:`TemplateErrors` with every problem
     of the file and its parents.
     """

@@ -3,9 +3,18 @@ so nothing reads or writes the user's real updeck data."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: "dev" (the default) is quick; "ci" (CI=true, or HYPOTHESIS_PROFILE=ci) tries
+# more examples. Neither has a deadline: a loaded machine must not fail a property test.
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", max_examples=150, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,2 @@
-"""The faces of updeck: the Textual dashboard and the ``updeck`` command line."""
-
-__version__ = "0.1.0"
+"""The faces of updeck: the command line (``cli``), the dashboard (``dashboard``) and the
+work both of them do (``common``). Neither face imports the other."""

@@ -1,0 +1,131 @@
+"""The dashboard in a real terminal: tmux at 80x24, keys in, screen text out; a second
+dashboard in another tmux window sees the change within two seconds; a killed terminal
+leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from updeck.storage.repository import Repository
+
+from tests.support.terminal import Tmux, tmux_path
+from tests.support.tui import make_project, write_templates
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(tmux_path() is None, reason="tmux is not installed; "
+                       "the real-terminal test needs it (apt-get install tmux)"),
+]
+
+UPDECK = Path(sys.executable).parent / "updeck"
+PHASES = ("1 Assess", "2 Reqs", "3 Plan", "4 Test", "5 Comms", "6 Execute", "7 Monitor")
+
+
+
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, dict[str, str]]:
+    if not UPDECK.exists():
+        pytest.skip("the updeck entry point is not installed in this environment")
+    templates = write_templates(tmp_path / "templates")
+    db = tmp_path / "db"
+    pid = make_project(Repository(db), templates)
+    env = {
+        "UPDECK_TEMPLATE_PATH": str(templates),
+        "XDG_DATA_HOME": os.environ.get("XDG_DATA_HOME", str(tmp_path / "data")),
+        "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", str(tmp_path / "config")),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+    return db, pid, env
+
+
+def test_dashboard_in_tmux_marks_done_and_a_second_one_sees_it(
+        tmux: Tmux, project: tuple[Path, str, dict[str, str]]) -> None:
+    db, pid, env = project
+    command = f"{UPDECK} --db {db} open {pid}"
+    tmux.start("alice", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "alice"})
+    tmux.start("bob", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "bob"})
+    first = tmux.wait_for("alice", "7 Monitor", timeout=20, what="the phase bar")
+    for phase in PHASES:
+        assert phase in first
+    tmux.wait_for("bob", "▸ ○ todo    inventory", timeout=20)
+    assert "▸ ○ todo    inventory" in first  # a ready item under the cursor
+    tmux.send("alice", "d")
+    tmux.wait_for("alice", "✔ done    inventory", timeout=5, what="inventory done")
+    assert Repository(db).load(pid).items["inventory"].status.value == "done"
+    start = time.monotonic()
+    seen = tmux.wait_for("bob", "✔ done    inventory", timeout=5)
+    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    assert "alice" in seen  # the log line (and the notification) name the operator
+    tmux.send("alice", "q")  # back to home
+    tmux.wait_for("alice", "CRM cutover", timeout=5)
+    tmux.send("alice", "q")  # quit
+    deadline = time.monotonic() + 10
+    while not tmux.pane_dead("alice") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tmux.pane_dead("alice"), "q on the home screen did not quit"
+
+
+def test_dashboard_exits_when_its_terminal_goes_away(
+        tmux: Tmux, project: tuple[Path, str, dict[str, str]]) -> None:
+    db, pid, env = project
+    tmux.start("gone", f"{UPDECK} --db {db} open {pid}", env=env)
+    tmux.wait_for("gone", "7 Monitor", timeout=20)
+    shell = tmux.pane_pid("gone")
+    tmux.kill()  # the terminal (and its pty) disappear, as with a dropped SSH session
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(shell, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"updeck (pid {shell}) still runs 10 s after its terminal went away")
+
+
+def _selected(screen: str) -> str:
+    return next((line for line in screen.splitlines() if line.startswith("│▸")), "")
+
+
+def test_updeck_demo_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    """The issue's own walk-through: `updeck demo` at 80x24, `d` on a ready item, and a
+    second dashboard on the demo folder sees it within two seconds."""
+    if not UPDECK.exists():
+        pytest.skip("the updeck entry point is not installed in this environment")
+    data = tmp_path / "xdg-data"
+    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    tmux.start("demo", f"{UPDECK} demo", env={**env, "UPDECK_OPERATOR": "dora"})
+    first = tmux.wait_for("demo", "7 Monitor", timeout=30, what="the phase bar")
+    for phase in PHASES:
+        assert phase in first
+    demo_db = data / "updeck" / "demo"
+    tmux.start("watch", f"{UPDECK} --db {demo_db} open crm-demo",
+               env={**env, "UPDECK_OPERATOR": "walt"})
+    tmux.wait_for("watch", "7 Monitor", timeout=30)
+
+    tmux.send("demo", "5")  # communicate: the demo leaves ready items there
+    tmux.wait_for("demo", "5 Communicate", timeout=5)
+    screen = tmux.screen("demo")
+    for _ in range(8):  # move to the first ready item: todo, not waiting (⧗)
+        line = _selected(screen)
+        if "○ todo" in line and "⧗" not in line:
+            break
+        tmux.send("demo", "j")
+        screen = tmux.screen("demo")
+    line = _selected(screen)
+    assert "○ todo" in line and "⧗" not in line, screen
+    item_id = line.split()[3]
+    tmux.send("demo", "d")
+    tmux.wait_for("demo", f"✔ done    {item_id}", timeout=5, what=f"{item_id} done")
+    start = time.monotonic()
+    tmux.send("watch", "5")
+    seen = tmux.wait_for("watch", f"✔ done    {item_id}", timeout=5)
+    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    assert "dora" in seen

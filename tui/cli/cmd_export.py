@@ -1,0 +1,85 @@
+"""Subcommands that produce records: export, check-log, locate."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from typing import Any
+
+from updeck.storage.errors import (
+    StorageError,
+)
+from updeck.tui.cli.context import (
+    Context,
+    schedule_of,
+    warn,
+    write_file,
+)
+from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_REFUSED, CliError
+from updeck.tui.cli.output import (
+    emit,
+    emit_json,
+)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from updeck.models.report import render
+
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    state = ctx.state(project_id)
+    events = ctx.repo.events(project_id)
+    now = ctx.now()
+    text = render(args.format, state, schedule_of(state, now), events, now)
+    if args.output:
+        write_file(args.output, text)
+        warn(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_check_log(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    problem = ctx.repo.check_log(project_id)
+    if problem is not None:
+        raise CliError(f"the status log of {project_id} is NOT intact: {problem}", EXIT_REFUSED)
+    count = last = None
+    with contextlib.suppress(StorageError):
+        events = ctx.repo.events(project_id)
+        count, last = len(events), (events[-1].hash if events else "")
+    detail = f"{count} events, last hash {last}" if count is not None else "hash chain verified"
+    emit(f"{project_id}: status log intact ({detail})")
+    return EXIT_OK
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from updeck.storage.locations import config_dir, data_dir, demo_dir, template_search_path
+
+    data = data_dir(getattr(args, "db", None))
+    paths = template_search_path()
+    info: dict[str, Any] = {
+        "data": str(data), "data_exists": data.is_dir(),
+        "config": str(config_dir()), "config_exists": config_dir().is_dir(),
+        "templates": [{"path": str(p), "exists": p.is_dir()} for p in paths],
+        "demo": str(demo_dir()), "demo_exists": demo_dir().is_dir(),
+    }
+    if args.json:
+        emit_json(info)
+        return EXIT_OK
+
+    def mark(flag: bool) -> str:
+        return "" if flag else "  (missing)"
+
+    emit(f"data folder:    {data}{mark(info['data_exists'])}")
+    emit(f"config folder:  {info['config']}{mark(info['config_exists'])}")
+    emit("template search path (first match by id wins):")
+    for number, entry in enumerate(info["templates"], start=1):
+        emit(f"  {number}. {entry['path']}{mark(entry['exists'])}")
+    emit(f"demo folder:    {info['demo']}{mark(info['demo_exists'])}")
+    return EXIT_OK
+
+

@@ -1,0 +1,98 @@
+"""Subcommands that record a change: item, approve, note, metric, cost, window."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from updeck.models.commands import (
+    AddNote,
+    CloseWindow,
+    Command,
+    DecideApproval,
+    ItemAction,
+    MoveItem,
+    OpenWindow,
+    PlanWindow,
+    RecordCost,
+    RecordMetric,
+)
+from updeck.models.project import Window
+from updeck.tui.cli.context import (
+    Context,
+    print_events,
+    value,
+    warn,
+)
+from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
+from updeck.tui.common.values import (
+    parse_amount,
+    parse_end,
+    parse_moment,
+)
+
+
+def cmd_item(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    action = ItemAction(args.action)
+    events = ctx.submit(project_id, MoveItem(item=args.item, action=action, reason=args.note,
+                                             by=ctx.operator, at=ctx.now()))
+    print_events(events)
+    state = ctx.state(project_id)
+    if action in (ItemAction.DONE, ItemAction.SKIP):
+        ready = [d for d in state.dependents.get(args.item, ()) if state.is_ready(d)
+                 and state.items[d].status.value == "todo"]
+        if ready:
+            warn(f"now ready: {', '.join(ready)}")
+    return EXIT_OK
+
+
+def _record(args: argparse.Namespace, make: Callable[..., Command], **fields: Any) -> int:
+    """Submit one command (stamped with the operator and now) and print its events."""
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    print_events(ctx.submit(project_id, make(by=ctx.operator, at=ctx.now(), **fields)))
+    return EXIT_OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    return _record(args, DecideApproval, item=args.item, go=bool(args.go),
+                   approver=args.role or None, note=args.note)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    return _record(args, AddNote, text=args.text, item=args.item)
+
+
+def cmd_metric(args: argparse.Namespace) -> int:
+    return _record(args, RecordMetric, item=args.item, value=args.value, note=args.note)
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    amount = value(lambda: parse_amount(args.amount))
+    return _record(args, RecordCost, item=args.item, amount=amount, note=args.note)
+
+
+def cmd_window(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    now = ctx.now()
+    command: Command
+    if args.action == "set":
+        if not args.start:
+            raise CliError("window set needs a START (and optionally an END)", EXIT_USAGE)
+        start = value(lambda: parse_moment(args.start, now))
+        end = value(lambda: parse_end(args.end, start, now)) if args.end else None
+        command = PlanWindow(window=Window(start, end), by=ctx.operator, at=now)
+    else:
+        if args.start or args.end:
+            raise CliError(f"window {args.action} takes no times (it records now); "
+                           "use 'window PROJECT set START [END]' to plan", EXIT_USAGE)
+        cls = OpenWindow if args.action == "open" else CloseWindow
+        command = cls(by=ctx.operator, at=now)
+    project_id = ctx.project_id()
+    print_events(ctx.submit(project_id, command))
+    return EXIT_OK
+
+

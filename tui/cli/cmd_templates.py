@@ -1,0 +1,88 @@
+"""Subcommands about templates: templates, validate, import."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from updeck.tui.cli.context import (
+    warn,
+    write_file,
+)
+from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CliError
+from updeck.tui.cli.output import (
+    emit,
+    emit_json,
+    table,
+)
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from updeck.storage.templates import discover
+
+    entries = discover()
+    if args.json:
+        emit_json([{"id": e.id, "version": e.version, "name": e.name, "path": str(e.path),
+                    "shadowed": e.shadowed, "ok": e.ok, "errors": [str(x) for x in e.errors]}
+                   for e in entries])
+        return EXIT_OK
+    if not entries:
+        emit("no templates on the search path ('updeck locate' shows it)")
+        return EXIT_OK
+
+    def state(e: Any) -> str:
+        if not e.ok:
+            return f"BROKEN ({len(e.errors)} errors: updeck validate {e.path})"
+        return "shadowed" if e.shadowed else "ok"
+
+    emit(table(("id", "version", "name", "file", "state"),
+               [(e.id, e.version or "-", e.name or "-", str(e.path), state(e)) for e in entries]))
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from updeck.storage.templates import TemplateErrors, load_template_file
+
+    bad = unreadable = 0
+    for name in args.files:
+        try:
+            load_template_file(name)
+        except TemplateErrors as exc:
+            for error in exc.errors:
+                emit(str(error))
+            bad += 1
+            unreadable += exc.unreadable
+        else:
+            emit(f"{name}: ok")
+    if unreadable:
+        raise CliError(f"{unreadable} of {len(args.files)} files could not be read", EXIT_USAGE)
+    if bad:
+        raise CliError(f"{bad} of {len(args.files)} files have errors", EXIT_REFUSED)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from updeck.storage.markdown_import import import_markdown
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file} is not UTF-8 text", EXIT_USAGE) from None
+    result = import_markdown(text, source=str(path), template_id=args.template_id or None)
+    for entry in result.skipped:
+        warn(f"skipped: {entry}")
+    warn(f"imported {result.items_count} items"
+         + (f"; {len(result.skipped)} things skipped (above)" if result.skipped else ""))
+    yaml_text = result.yaml_text
+    if args.output:
+        write_file(args.output, yaml_text)
+        warn(f"wrote {args.output}")
+    else:
+        sys.stdout.write(yaml_text if yaml_text.endswith("\n") else yaml_text + "\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+

@@ -1,0 +1,97 @@
+"""updeck verify: show the command, ask, run it, record the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+
+from updeck.models.commands import (
+    RecordVerification,
+)
+from updeck.models.durations import format_duration
+from updeck.storage.errors import (
+    Busy,
+    StorageError,
+    WriteFailed,
+)
+from updeck.tui.cli.context import (
+    Context,
+    confirm,
+    need_item,
+    value,
+    warn,
+)
+from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CliError
+from updeck.tui.cli.output import (
+    clean,
+)
+from updeck.tui.common.values import (
+    parse_timeout,
+)
+from updeck.tui.common.verify_run import run_check
+
+RECORD_PATIENCE = 60.0  # seconds to keep retrying a busy project after a verify ran
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    state = ctx.state(project_id)
+    need_item(state, args.item)
+    spec = state.specs[args.item]
+    command = spec.verify.strip()
+    if not command:
+        raise CliError(f"item {args.item} has no verify command in its template; nothing to run",
+                       EXIT_USAGE)
+    timeout = value(lambda: parse_timeout(args.timeout))
+    operator = ctx.operator
+    warn(f"verify {args.item}: {spec.title}")
+    warn(f"command (through the shell on {operator.host or 'this host'} as {operator.user}, "
+         f"timeout {format_duration(timeout)}):")
+    with contextlib.suppress(OSError, ValueError):
+        print(clean(f"    {command}"), file=sys.stderr, flush=True)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("not running the verify command: there is no terminal to confirm on "
+                           "(stdin is not a tty); pass --yes to run it", EXIT_USAGE)
+        if not confirm("Run it now? [y/N] "):
+            warn("not run; nothing was recorded")
+            return EXIT_REFUSED
+    def echo(chunk: bytes) -> None:
+        out = sys.stdout.buffer
+        out.write(chunk)
+        out.flush()
+
+    try:
+        run = run_check(command, timeout, echo)
+    except OSError as exc:
+        raise CliError(f"could not start the shell to run the verify command: {exc}", EXIT_USAGE) from None
+    record = RecordVerification(
+        item=args.item, command=command, exit_code=run.exit_code, output_tail=run.output_tail,
+        duration=run.duration, host=operator.host, by=operator, at=ctx.now())
+    patience = time.monotonic() + RECORD_PATIENCE
+    while True:  # the command ran: try hard to record it, and never lose it silently
+        try:
+            events = ctx.submit(project_id, record)
+            break
+        except Busy as exc:
+            if time.monotonic() < patience:
+                warn("project busy; retrying to record the verification")
+                time.sleep(0.5)
+                continue
+            failure: StorageError = exc
+        except WriteFailed as exc:
+            failure = exc
+        verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+        raise CliError(f"the verify command ran and {verdict} in {run.duration:.1f}s, but it "
+                       f"could not be recorded: {failure}", EXIT_REFUSED) from None
+    seq = events[-1].seq if events else "?"
+    verdict = "passed" if run.exit_code == 0 else f"FAILED (exit {run.exit_code})"
+    warn(f"verification {verdict} in {run.duration:.1f}s; recorded as event #{seq}")
+    if run.interrupted:
+        raise KeyboardInterrupt
+    return EXIT_OK if run.exit_code == 0 else EXIT_REFUSED
+
+

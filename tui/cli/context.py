@@ -1,0 +1,132 @@
+"""What the subcommands share: the context (repository, operator, time), value parsing
+with usage errors, printing events, warnings on stderr, confirmation, writing files."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from updeck.models.commands import (
+    Command,
+    Refusal,
+)
+from updeck.models.events import Event, Operator, utc_now
+from updeck.models.state import ProjectState
+from updeck.storage.identity import current_operator
+from updeck.storage.repository import Repository, open_repository
+from updeck.tui.cli.exit_codes import EXIT_REFUSED, EXIT_USAGE, CliError
+from updeck.tui.cli.output import (
+    clean,
+    emit,
+    log_line,
+)
+
+
+def warn(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(clean(f"updeck: {message}"), file=sys.stderr, flush=True)
+
+
+class Context:
+    """What most commands need: the repository, the operator, the time."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    @cached_property
+    def repo(self) -> Repository:
+        return open_repository(getattr(self.args, "db", None))
+
+    @cached_property
+    def operator(self) -> Operator:
+        return current_operator(getattr(self.args, "as_name", None))
+
+    def now(self) -> datetime:
+        return utc_now()
+
+    def project_id(self) -> str:
+        return self.repo.resolve(self.args.project)
+
+    def state(self, project_id: str) -> ProjectState:
+        return self.repo.load(project_id)
+
+    def submit(self, project_id: str, command: Command) -> list[Event]:
+        result = self.repo.submit(project_id, command)
+        if isinstance(result, Refusal):
+            if result.not_found:
+                item = getattr(command, "item", None)
+                hint = _item_hint(self.state(project_id), item) if item else ""
+                raise CliError(result.reason + hint, EXIT_USAGE)
+            raise CliError(result.reason, EXIT_REFUSED)
+        return result
+
+
+def _item_hint(state: ProjectState, item_id: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(item_id, list(state.specs), n=3, cutoff=0.6)
+    if close:
+        return "; did you mean " + " or ".join(close) + "?"
+    return f"; 'updeck export {state.id} --format csv' lists the items"
+
+
+def need_item(state: ProjectState, item_id: str) -> None:
+    if item_id not in state.specs:
+        raise CliError(f"no item {item_id!r} in project {state.id}" + _item_hint(state, item_id),
+                       EXIT_USAGE)
+
+
+def print_events(events: list[Event]) -> None:
+    for event in events:
+        emit(log_line(event))
+
+
+def value(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def schedule_of(state: ProjectState, now: datetime) -> Any:
+    from updeck.models.schedule import compute_schedule
+
+    return compute_schedule(state, now)
+
+
+
+
+
+
+def confirm(question: str) -> bool:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def write_file(name: str, text: str) -> None:
+    """Write whole or not at all: a temp file beside the target, then rename."""
+    target = Path(name)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if not target.parent.is_dir():
+            raise CliError(f"cannot write {target}: the folder {target.parent} does not exist",
+                           EXIT_USAGE) from None
+        raise CliError(f"cannot write {target}: {exc.strerror or exc}", EXIT_USAGE) from None
+
+

@@ -1,0 +1,376 @@
+"""What the CLI prints: status, lists, log lines, gates, as plain data and as text.
+
+Every ``*_data`` function returns JSON-ready data (the ``--json`` output); the matching
+``*_text`` function renders that same data for people. Plain text only: no colour, no
+markup, so scripts and ``grep`` see exactly what people see.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from updeck.models import rollups
+from updeck.models.durations import format_duration
+from updeck.models.events import Event
+from updeck.models.phases import PHASE_BY_ID
+from updeck.models.schedule import Schedule
+from updeck.models.state import STATUS_SYMBOL, ItemStatus, ProjectState
+from updeck.tui.common.values import iso
+
+Data = dict[str, Any]
+HUMAN_LIST_LIMIT = 12
+
+
+# Control characters (but newline and tab) are shown escaped: a note or a title holding
+# terminal escape sequences must not repaint or retitle the reader's terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+
+
+def clean(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
+def emit(text: str) -> None:
+    """Print and flush (scripts and pipes see each line at once)."""
+    text = clean(text)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def emit_json(data: Any, *, indent: int | None = 2) -> None:
+    emit(json.dumps(data, indent=indent, ensure_ascii=False))
+
+
+def stamp(moment: datetime | None) -> str:
+    """``2026-12-05 22:14 UTC``; ``-`` for None."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def t_label(offset: float | None) -> str:
+    """``T-2h15m`` before the window start, ``T+40m`` after; ``T unset`` without one."""
+    if offset is None:
+        return "T unset"
+    if abs(offset) < 60:
+        return "T" + ("-" if offset < 0 else "+") + f"{int(abs(offset))}s"
+    return ("T-" if offset < 0 else "T+") + format_duration(abs(offset))
+
+
+def _more(items: Sequence[str], limit: int = HUMAN_LIST_LIMIT) -> list[str]:
+    if len(items) <= limit:
+        return list(items)
+    return [*items[:limit], f"... and {len(items) - limit} more (--json lists them all)"]
+
+
+# --- status ---------------------------------------------------------------------------
+
+def window_data(state: ProjectState, schedule: Schedule) -> Data:
+    if state.opened_at is not None and state.closed_at is None:
+        phase = "open"
+    elif state.closed_at is not None:
+        phase = "closed"
+    elif state.window.start is not None:
+        phase = "planned"
+    else:
+        phase = "not planned"
+    return {
+        "state": phase,
+        "planned_start": iso(state.window.start),
+        "planned_end": iso(schedule.window_end),
+        "opened_at": iso(state.opened_at),
+        "closed_at": iso(state.closed_at),
+        "t_offset": schedule.t_offset,
+        "t": t_label(schedule.t_offset),
+    }
+
+
+def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
+    phases, overall = rollups.progress(state)
+    present = [p.id for p in state.project.template.phases]
+    phase_rows = []
+    all_passed = True
+    for progress in phases:
+        if progress.phase not in present:
+            continue
+        gate = rollups.gate(state, progress.phase or "")
+        all_passed = all_passed and gate.complete
+        meta = PHASE_BY_ID[progress.phase or ""]
+        phase_rows.append({
+            "id": progress.phase, "number": meta.number, "title": meta.title,
+            "total": progress.total, "complete": progress.complete, "done": progress.done,
+            "skipped": progress.skipped, "in_progress": progress.in_progress,
+            "failed": progress.failed, "blocked": progress.blocked, "todo": progress.todo,
+            "percent": round(100 * progress.by_count),
+            "percent_by_estimate": round(100 * progress.by_estimate),
+            "gate": "passed" if gate.complete else "open",
+            "holding": list(gate.holding),
+        })
+    specs, items = state.specs, state.items
+    late = {entry.item: entry.reason for entry in schedule.late}
+
+    def row(item_id: str, **extra: Any) -> Data:
+        spec, run = specs[item_id], items[item_id]
+        out: Data = {"item": item_id, "title": spec.title, "phase": spec.phase,
+                     "owner": spec.owner, "status": run.status.value, "by": run.by}
+        out.update(extra)
+        return out
+
+    running = [row(i, started_at=iso(items[i].started_at),
+                   elapsed=schedule.actual_duration(i), estimate=specs[i].estimate,
+                   late=i in late)
+               for i in schedule.running]
+    blocked = [row(i, reason=r.reason) for i, r in items.items() if r.status is ItemStatus.BLOCKED]
+    failed = [row(i, reason=r.reason, finished_at=iso(r.finished_at))
+              for i, r in items.items() if r.status is ItemStatus.FAILED]
+    approvals = []
+    for item_id, spec in specs.items():
+        if not spec.is_approval or items[item_id].closed:
+            continue
+        run = items[item_id]
+        decided = {d.approver: d for d in run.decisions}
+        approvals.append(row(item_id, approvers=list(spec.approvers),
+                             go=[a for a in spec.approvers if a in decided and decided[a].go],
+                             no_go=[a for a in spec.approvers if a in decided and not decided[a].go],
+                             pending=[a for a in spec.approvers if a not in decided]))
+    rollback = state.rollback
+    return {
+        "project": {"id": state.id, "name": state.project.name,
+                    "template": state.project.template_id,
+                    "template_version": state.project.template_version},
+        "now": iso(now),
+        "seq": state.seq,
+        "updated_at": iso(state.updated_at),
+        "current_phase": None if all_passed else rollups.current_phase(state),
+        "overall": {"total": overall.total, "complete": overall.complete,
+                    "percent": round(100 * overall.by_count),
+                    "percent_by_estimate": round(100 * overall.by_estimate)},
+        "phases": phase_rows,
+        "running": running,
+        "blocked": blocked,
+        "failed": failed,
+        "late": [row(e.item, reason=e.reason) for e in schedule.late],
+        "ready": list(schedule.ready),
+        "approvals_pending": approvals,
+        "window": window_data(state, schedule),
+        "forecast": {
+            "finish": iso(schedule.forecast_finish),
+            "remaining": schedule.critical_remaining,
+            "waiting": schedule.critical_wait,
+            "margin": schedule.margin,
+            "margin_level": schedule.margin_level,
+            "critical_path": list(schedule.critical_path),
+        },
+        "backout": {
+            "total": schedule.backout_total,
+            "steps": [{"item": s.item, "text": s.text, "estimate": s.estimate}
+                      for s in schedule.backout],
+            "decide_by": iso(schedule.rollback_decide_by),
+            "decide_by_passed": schedule.rollback_decide_passed,
+            "point_of_no_return_passed": schedule.point_of_no_return_passed,
+            "rollback_started": None if rollback is None else {
+                "at": iso(rollback.started_at), "by": rollback.by, "reason": rollback.reason},
+        },
+    }
+
+
+def _bar(percent: int, width: int = 10) -> str:
+    filled = min(width, max(0, round(percent * width / 100)))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def _margin_text(forecast: Data) -> str:
+    margin = forecast["margin"]
+    if margin is None:
+        return "no window end to measure against"
+    level = {"ok": "on time", "amber": "tight", "red": "LATE", "none": ""}[forecast["margin_level"]]
+    if margin >= 0:
+        return f"{format_duration(margin)} to spare ({level})"
+    return f"{format_duration(-margin)} over the window ({level})"
+
+
+def _when(text: str | None) -> str:
+    return stamp(datetime.fromisoformat(text)) if text else "-"
+
+
+def status_text(data: Data) -> str:
+    lines: list[str] = []
+    project = data["project"]
+    version = f" {project['template_version']}" if project["template_version"] else ""
+    lines.append(f"{project['name']}  ({project['id']}, template {project['template']}{version})")
+    window = data["window"]
+    planned = ("not planned" if not window["planned_start"] else
+               f"planned {_when(window['planned_start'])} to {_when(window['planned_end'])}")
+    real = {"open": f"open since {_when(window['opened_at'])}",
+            "closed": f"{_when(window['opened_at'])} to {_when(window['closed_at'])}",
+            }.get(window["state"], "not opened")
+    lines.append(f"Window    {planned}; real: {real}; now {window['t']}")
+    forecast = data["forecast"]
+    work = forecast["remaining"] - forecast.get("waiting", 0.0)
+    waiting = (f" after {format_duration(forecast['waiting'])} waiting for the window"
+               if forecast.get("waiting") else "")
+    lines.append(f"Forecast  finish {_when(forecast['finish'])}, "
+                 f"{format_duration(work)} of work on the critical path{waiting}; "
+                 f"margin {_margin_text(forecast)}")
+    backout = data["backout"]
+    ponr = "PASSED (fix forward only)" if backout["point_of_no_return_passed"] else "not passed"
+    decide = _when(backout["decide_by"])
+    if backout["decide_by_passed"]:
+        decide += " (passed)"
+    undo = (f"{format_duration(backout['total'])} in {len(backout['steps'])} steps" if backout["steps"]
+            else "nothing to undo yet")
+    lines.append(f"Backout   {undo}; decide on rollback by {decide}; point of no return {ponr}")
+    if backout["rollback_started"]:
+        rb = backout["rollback_started"]
+        lines.append(f"ROLLBACK  started {_when(rb['at'])} by {rb['by']}: {rb['reason']}")
+    overall = data["overall"]
+    current = data["current_phase"] or "all gates passed"
+    lines.append(f"Progress  {overall['complete']}/{overall['total']} items ({overall['percent']}%, "
+                 f"{overall['percent_by_estimate']}% by estimate); current phase: {current}")
+    lines.append("")
+    lines.append("Phases")
+    for p in data["phases"]:
+        gate = "gate passed" if p["gate"] == "passed" else f"gate open ({len(p['holding'])} holding)"
+        extra = []
+        for key, word in (("in_progress", "running"), ("failed", "failed"), ("blocked", "blocked"),
+                          ("skipped", "skipped")):
+            if p[key]:
+                extra.append(f"{p[key]} {word}")
+        lines.append(f"  {p['number']}. {p['title']:<33} {_bar(p['percent'])} "
+                     f"{p['complete']:>3}/{p['total']:<3} {p['percent']:>3}%  {gate}"
+                     + (f"  [{', '.join(extra)}]" if extra else ""))
+
+    def section(title: str, rows: list[str]) -> None:
+        if rows:
+            lines.append("")
+            lines.append(f"{title} ({len(rows)})")
+            lines.extend(f"  {r}" for r in _more(rows))
+
+    sym = STATUS_SYMBOL
+    section("Running", [
+        f"{sym[ItemStatus.IN_PROGRESS]} {r['item']}: {r['title']} (by {r['by'] or '?'}, "
+        f"{format_duration(r['elapsed'])} so far"
+        + (f", estimate {format_duration(r['estimate'])}" if r["estimate"] else "") + ")"
+        for r in data["running"]])
+    section("Waiting for approval", [
+        f"{r['item']}: {r['title']}: pending {', '.join(r['pending']) or '-'}"
+        + (f"; go from {', '.join(r['go'])}" if r["go"] else "")
+        for r in data["approvals_pending"]])
+    section("Blocked", [f"{sym[ItemStatus.BLOCKED]} {r['item']}: {r['title']}: {r['reason']} (by {r['by']})"
+                        for r in data["blocked"]])
+    section("Failed", [f"{sym[ItemStatus.FAILED]} {r['item']}: {r['title']}: {r['reason']} (by {r['by']})"
+                       for r in data["failed"]])
+    section("Late", [f"{r['item']}: {r['title']}: {r['reason']}" for r in data["late"]])
+    if data["ready"]:
+        lines.append("")
+        lines.append(f"Ready to start ({len(data['ready'])}): " + ", ".join(_more(data["ready"], 15)))
+    return "\n".join(lines)
+
+
+# --- list -------------------------------------------------------------------------------
+
+def project_row(state: ProjectState, schedule: Schedule) -> Data:
+    overall = rollups.overall_progress(state)
+    gates_passed = all(rollups.gate(state, p.id).complete for p in state.project.template.phases)
+    return {
+        "id": state.id,
+        "name": state.project.name,
+        "template": state.project.template_id,
+        "template_version": state.project.template_version,
+        "current_phase": None if gates_passed else rollups.current_phase(state),
+        "total": overall.total,
+        "complete": overall.complete,
+        "percent": round(100 * overall.by_count),
+        "window": window_data(state, schedule),
+        "updated_at": iso(state.updated_at),
+    }
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    body = [[str(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h)
+              for i, h in enumerate(header)]
+    out = ["  ".join(h.upper().ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    for r in body:
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(out)
+
+
+def list_text(rows: list[Data]) -> str:
+    if not rows:
+        return "no projects yet; create one with: updeck new TEMPLATE --name NAME"
+    return table(
+        ("id", "name", "template", "phase", "progress", "window"),
+        [(r["id"], r["name"], r["template"], r["current_phase"] or "complete",
+          f"{r['complete']}/{r['total']} {r['percent']}%",
+          _window_short(r["window"])) for r in rows])
+
+
+def _window_short(window: Data) -> str:
+    if window["state"] == "not planned":
+        return "not planned"
+    if window["state"] == "open":
+        return f"OPEN since {_when(window['opened_at'])} ({window['t']})"
+    if window["state"] == "closed":
+        return f"closed {_when(window['closed_at'])}"
+    return f"{_when(window['planned_start'])} ({window['t']})"
+
+
+# --- log --------------------------------------------------------------------------------
+
+def log_line(event: Event) -> str:
+    """``#12  2026-12-05 22:14:03  alice  item_done  stop-apps  done: all writers stopped``."""
+    from updeck.models.report import event_text
+
+    at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    text = " ⏎ ".join(event_text(event).splitlines())
+    return (f"#{event.seq:<4} {at}  {event.by.user:<10} {event.kind.value:<21} "
+            f"{event.item or '-':<14} {text}")
+
+
+def log_entry(event: Event) -> Data:
+    from updeck.models.report import event_data
+
+    return event_data(event)
+
+
+# --- gate -------------------------------------------------------------------------------
+
+def gate_data(state: ProjectState, item_id: str) -> Data:
+    spec, run = state.specs[item_id], state.items[item_id]
+    decided = {d.approver: d for d in run.decisions}
+    if run.status is ItemStatus.DONE or run.status is ItemStatus.SKIPPED:
+        verdict = "go"
+    elif run.status is ItemStatus.FAILED:
+        verdict = "no-go"
+    else:
+        verdict = "pending"
+    approvals = []
+    for approver in spec.approvers:
+        d = decided.get(approver)
+        approvals.append({"approver": approver,
+                          "decision": None if d is None else ("go" if d.go else "no-go"),
+                          "by": d.by if d else None, "at": iso(d.at) if d else None,
+                          "note": d.note if d else ""})
+    return {"project": state.id, "item": item_id, "title": spec.title, "kind": spec.kind,
+            "status": run.status.value, "gate": verdict, "reason": run.reason,
+            "approvals": approvals, "waiting_for": state.open_dependencies(item_id)}
+
+
+def gate_text(data: Data) -> str:
+    word = {"go": "GO", "no-go": "NO-GO", "pending": "PENDING"}[data["gate"]]
+    lines = [f"{data['item']}: {data['title']}: {word} ({data['status']})"
+             + (f": {data['reason']}" if data["reason"] and data["gate"] != "pending" else "")]
+    for a in data["approvals"]:
+        if a["decision"] is None:
+            lines.append(f"  {a['approver']:<16} pending")
+        else:
+            lines.append(f"  {a['approver']:<16} {a['decision']:<6} by {a['by']} at {_when(a['at'])}"
+                         + (f": {a['note']}" if a["note"] else ""))
+    if data["waiting_for"] and data["gate"] == "pending":
+        lines.append(f"  depends on: {', '.join(data['waiting_for'])} (not done yet)")
+    return "\n".join(lines)

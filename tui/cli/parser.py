@@ -1,0 +1,313 @@
+"""The ``updeck`` command line's arguments: every subcommand, its options and its help.
+
+Nothing here imports more than argparse: ``--help`` and ``--version`` stay fast. The work
+is done by the ``cmd_*`` modules (see :mod:`updeck.tui.cli.handlers`), the text is made in
+:mod:`updeck.tui.cli.output`; exit codes are in :mod:`updeck.tui.cli.exit_codes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from updeck.tui.cli.exit_codes import EXIT_USAGE, one_line
+
+from updeck import __version__
+
+ITEM_ACTIONS = ("start", "done", "fail", "skip", "block", "reopen", "unblock")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"updeck: error: {one_line(message)} (see '{self.prog} --help')\n")
+
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _globals_parent() -> _Parser:
+    """--db and --as, also accepted after the subcommand (they then win)."""
+    parent = _Parser(add_help=False)
+    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="the data folder (env UPDECK_DB)")
+    parent.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
+                        help="who is acting (env UPDECK_OPERATOR; default: the login user)")
+    return parent
+
+
+# name -> (one-line help, description, examples)
+_HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "open": ("open the dashboard on one project",
+             "Open the dashboard on one project's screen.",
+             ("updeck open crm", "updeck open crm-upgrade-3f9a1c --read-only")),
+    "demo": ("open the dashboard on a demo project",
+             "Open the dashboard on a demo project made from the built-in CRM sample, with\n"
+             "some history already in its log. The demo lives in its own data folder (or in\n"
+             "--db), so it never mixes with real projects. Without a terminal it prints the\n"
+             "demo project's status instead.",
+             ("updeck demo", "updeck demo --reset", "updeck --db /tmp/try demo")),
+    "templates": ("list the templates on the search path",
+                  "List the templates on the search path: id, version, name, source file, and\n"
+                  "whether each is shadowed by an earlier one or broken.",
+                  ("updeck templates", "updeck templates --json | jq '.[].id'")),
+    "validate": ("check template files",
+                 "Check template files. Every error is printed as FILE:LINE:COL: message.\n"
+                 "Exit 0 when every file is valid, 1 when one has errors, 2 when one cannot\n"
+                 "be read.",
+                 ("updeck validate plans/pg.yaml", "updeck validate plans/*.yaml")),
+    "import": ("turn a Markdown runbook into a template",
+               "Turn a Markdown runbook into a template: YAML on stdout or in OUT. Lines that\n"
+               "could not be used are reported on stderr.",
+               ("updeck import runbook.md", "updeck import runbook.md --id pg-upgrade -o pg.yaml")),
+    "new": ("create a project from a template",
+            "Create a project from a template id (on the search path) or a template file,\n"
+            "and print the new project's id. Times are UTC unless they carry an offset;\n"
+            "START may also be 'now' or '+2h', END a time or a duration after START.",
+            ("updeck new postgres-major-upgrade --name 'PG 16 on orders' --var cluster=orders",
+             "updeck new ./plan.yaml --name CRM --window 2026-12-05T22:00/2026-12-06T02:00",
+             "updeck new crm-upgrade --name CRM --window '2026-12-05 22:00/4h'",
+             "id=$(updeck new crm-upgrade --name CRM --window +1d)")),
+    "list": ("list the projects",
+             "List the projects: id, name, template, current phase, progress and window.",
+             ("updeck list", "updeck list --json")),
+    "status": ("show a project's progress, window and forecast",
+               "Show a project's progress per phase with its gate, the items running, blocked,\n"
+               "failed and late, the window (planned and real, T-minus or T-plus), the\n"
+               "forecast finish and its margin, the backout time, the decide-by time and\n"
+               "whether the point of no return has passed.",
+               ("updeck status crm", "updeck status crm --json | jq .forecast")),
+    "item": ("move an item: start, done, fail, skip, block, reopen",
+             "Move an item to another state. skip, fail, block and reopen need --note with\n"
+             "the reason. A move the rules refuse (dependencies not done, no reason) exits 1\n"
+             "and changes nothing; an unknown item exits 2.",
+             ("updeck item crm stop-apps start",
+              "updeck item crm stop-apps done --note 'all writers stopped'",
+              "updeck item crm train-support skip --note 'support trained last quarter'",
+              "updeck item crm backup block --note 'waiting for storage team'",
+              "updeck item crm backup unblock")),
+    "approve": ("record a go or no-go on an approval item",
+                "Record the acting operator's decision on an approval item. The operator's\n"
+                "name (--as) or --role must be one of the item's approvers. One no-go holds\n"
+                "everything that depends on the item.",
+                ("updeck --as alice approve crm go-no-go --go --role change-manager",
+                 "updeck approve crm go-no-go --no-go --note 'backup not verified'")),
+    "note": ("add a note to the status log",
+             "Add a note to the status log, optionally about one item.",
+             ("updeck note crm 'vendor call moved to 23:00'",
+              "updeck note crm 'slow, but progressing' --item run-migration")),
+    "metric": ("record a reading of a metric item",
+               "Record a reading of a metric item (monitor phase): the value as measured, with\n"
+               "its unit. status, export and the dashboard compare the latest reading with the\n"
+               "item's target (e.g. '<= 150ms'). updeck extension of cli.md.",
+               ("updeck metric crm p95-page-load 130ms",
+                "updeck metric crm adoption 87% --note 'week 1, from the licence report'")),
+    "cost": ("record an actual cost against an item",
+             "Record an actual cost (in the project's currency) against an item; several\n"
+             "records add up. The budget (status, export, the plan phase's panel) sets them\n"
+             "against the template's planned cost. updeck extension of cli.md.",
+             ("updeck cost crm licences 18400 --note 'invoice 2026-117'",
+              "updeck cost crm consultant -1200 --note 'credit note'")),
+    "log": ("print the status log",
+            "Print the status log: time, operator, what happened, item. With --follow keep\n"
+            "printing new entries as they arrive (like tail -f) until Ctrl-C. With --json,\n"
+            "one JSON document, or one JSON object per line when following.",
+            ("updeck log crm", "updeck log crm --since 2h", "updeck log crm --follow",
+             "updeck log crm --follow --json | jq -c 'select(.kind==\"item_failed\")'")),
+    "gate": ("show (or wait for) the state of an approval item",
+             "Show the state of an approval item and its approvals. Exit 0 for go (or done),\n"
+             "1 for no-go (or failed), 3 while still pending. With --wait, block until it is\n"
+             "decided, or until --timeout (then exit 3).",
+             ("updeck gate crm go-no-go",
+              "updeck gate crm go-no-go --wait --timeout 30m && ./cutover.sh")),
+    "window": ("open, close or plan the cutover window",
+               "Record the real start (open) or end (close) of the cutover window, or plan it\n"
+               "(set START [END]; without END the template's default duration is used).",
+               ("updeck window crm open", "updeck window crm close",
+                "updeck window crm set 2026-12-05T22:00 2026-12-06T02:00",
+                "updeck window crm set '2026-12-05 22:00' 4h")),
+    "verify": ("run an item's verify command and record the result",
+               "Show the item's verify command, ask for confirmation (or take --yes), run it\n"
+               "through the shell with a timeout, stream its output, and record its exit\n"
+               "code, the last 4 KB of output, the duration, the host and the operator in the\n"
+               "status log. Exit 0 when the command passed, 1 when it failed. Nothing is run\n"
+               "without that explicit request; without a terminal, --yes is required.",
+               ("updeck verify crm inventory", "updeck verify crm smoke-test --yes --timeout 2m")),
+    "export": ("write a report of the project",
+               "Write a report of the project for the change record: plan against actuals per\n"
+               "phase, approvals, skipped and failed items with reasons, budget, requirements\n"
+               "traceability, metrics, the window and the full status log. HTML is one\n"
+               "self-contained file; CSV is one row per item.",
+               ("updeck export crm --format md", "updeck export crm --format html -o crm.html",
+                "updeck export crm --format csv -o items.csv", "updeck export crm --format json")),
+    "check-log": ("verify that the status log is intact",
+                  "Verify the status log's hash chain. Exit 0 when intact, 1 with the first bad\n"
+                  "event named.",
+                  ("updeck check-log crm",)),
+    "locate": ("print the folders in use",
+               "Print the data folder, the config folder, the template search path (with which\n"
+               "folders exist) and the demo folder.",
+               ("updeck locate", "updeck --db /srv/updeck locate --json")),
+    "serve": ("serve the dashboard read-only in a browser",
+              "Serve the dashboard read-only in a browser through textual-serve. Listens on\n"
+              "loopback unless --allow-remote; textual-serve has no authentication.",
+              ("updeck serve", "updeck serve crm --port 8081")),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="updeck",
+        formatter_class=_FORMATTER,
+        description="Run system upgrades through seven phases (assess, requirements, plan, test,\n"
+                    "communicate, execute, monitor). With no subcommand, open the dashboard.",
+        epilog="exit codes: 0 done, 1 refused by the rules, 2 bad usage or input,\n"
+               "3 gate pending or timeout, 130 interrupted.\n\n"
+               "'updeck COMMAND --help' describes each command, with examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"updeck {__version__}")
+    parser.add_argument("--db", metavar="PATH", default=None,
+                        help="the data folder (env UPDECK_DB; default: the user data folder)")
+    parser.add_argument("--as", dest="as_name", metavar="NAME", default=None,
+                        help="who is acting (env UPDECK_OPERATOR; default: the login user)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the dashboard without changing anything")
+    parent = _globals_parent()
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        short, description, examples = _HELP[name]
+        return subs.add_parser(name, help=short, description=description,
+                               epilog=_examples(*examples), formatter_class=_FORMATTER,
+                               parents=[parent])
+
+    def project(p: argparse.ArgumentParser) -> None:
+        p.add_argument("project", metavar="PROJECT",
+                       help="project id, or a prefix of its id or name matching one project")
+
+    def json_flag(p: argparse.ArgumentParser, what: str = "one JSON document") -> None:
+        p.add_argument("--json", action="store_true", help=f"print {what}")
+
+    p = add("open")
+    project(p)
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                   help="look, do not touch")
+
+    p = add("demo")
+    p.add_argument("--reset", action="store_true", help="throw the demo project away and make it anew")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                   help="look, do not touch")
+
+    p = add("templates")
+    json_flag(p)
+
+    p = add("validate")
+    p.add_argument("files", metavar="FILE", nargs="+", help="template files to check")
+
+    p = add("import")
+    p.add_argument("file", metavar="FILE", help="the Markdown runbook")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the YAML here instead of stdout")
+    p.add_argument("--id", dest="template_id", metavar="ID", help="the new template's id")
+
+    p = add("new")
+    p.add_argument("template", metavar="TEMPLATE", help="template id on the search path, or a file")
+    p.add_argument("--name", required=True, help="the project's name")
+    p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                   help="a template variable (repeat for several)")
+    p.add_argument("--window", metavar="START[/END]",
+                   help="the planned cutover window, e.g. 2026-12-05T22:00/2026-12-06T02:00")
+
+    p = add("list")
+    json_flag(p)
+
+    p = add("status")
+    project(p)
+    json_flag(p)
+
+    p = add("item")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("action", metavar="ACTION", choices=ITEM_ACTIONS,
+                   help="one of: " + ", ".join(ITEM_ACTIONS))
+    p.add_argument("--note", default="", metavar="TEXT",
+                   help="why (required for skip, fail, block, reopen)")
+
+    p = add("approve")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="approval item id")
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--go", dest="go", action="store_true", default=None, help="say go")
+    decision.add_argument("--no-go", dest="go", action="store_false", help="say no-go")
+    p.add_argument("--note", default="", metavar="TEXT", help="a note with the decision")
+    p.add_argument("--role", metavar="ROLE",
+                   help="the approver (role or person) decided for; default: the operator's name")
+
+    p = add("note")
+    project(p)
+    p.add_argument("text", metavar="TEXT", help="the note")
+    p.add_argument("--item", metavar="ITEM", help="the item the note is about")
+
+    p = add("metric")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="metric item id")
+    p.add_argument("value", metavar="VALUE", help="the reading, with its unit (130ms, 99.9%%)")
+    p.add_argument("--note", default="", metavar="TEXT", help="where the reading comes from")
+
+    p = add("cost")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("amount", metavar="AMOUNT", help="the amount (negative for a credit)")
+    p.add_argument("--note", default="", metavar="TEXT", help="invoice, order or reason")
+
+    p = add("log")
+    project(p)
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries")
+    json_flag(p, "JSON (one object per line with --follow)")
+    p.add_argument("--since", metavar="TIME",
+                   help="only entries from TIME on (ISO time, or a duration ago such as 2h)")
+
+    p = add("gate")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="approval item id")
+    p.add_argument("--wait", action="store_true", help="block until it is decided")
+    p.add_argument("--timeout", metavar="DURATION", help="give up after this long (exit 3); implies --wait")
+    json_flag(p)
+
+    p = add("window")
+    project(p)
+    p.add_argument("action", metavar="open|close|set", choices=("open", "close", "set"),
+                   help="open or close the real window, or set the planned one")
+    p.add_argument("start", metavar="START", nargs="?", help="with set: the planned start")
+    p.add_argument("end", metavar="END", nargs="?", help="with set: the planned end, or a duration")
+
+    p = add("verify")
+    project(p)
+    p.add_argument("item", metavar="ITEM", help="item id")
+    p.add_argument("--yes", "-y", action="store_true", help="run without asking")
+    p.add_argument("--timeout", metavar="DURATION", default="5m",
+                   help="kill the command after this long (default 5m)")
+
+    p = add("export")
+    project(p)
+    p.add_argument("--format", required=True, choices=("md", "html", "json", "csv"),
+                   help="md, html, json or csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+
+    p = add("check-log")
+    project(p)
+
+    p = add("locate")
+    json_flag(p)
+
+    p = add("serve")
+    p.add_argument("project", metavar="PROJECT", nargs="?", help="open on this project")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="listen on a non-loopback address (no authentication!)")
+    return parser

@@ -1,0 +1,469 @@
+"""The updeck dashboard: the Textual app, its workers and :func:`run_dashboard`.
+
+All disk work and command runs happen in thread workers started on the app; they post
+typed messages (updeck.tui.dashboard.messages) that handlers here apply on the UI thread. One handler
+turns any worker failure into a clear notification, never a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+
+try:
+    import termios
+except ImportError:  # not on POSIX
+    termios = None  # type: ignore[assignment]
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ScreenStackError
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+from updeck.models.commands import Command, RecordVerification, Refusal
+from updeck.models.events import Event, Operator, utc_now
+from updeck.storage.errors import Busy, StorageError
+from updeck.storage.identity import current_operator
+from updeck.tui.common.verify_run import CheckRun, run_check
+from updeck.tui.dashboard.keys import APP_BINDINGS
+from updeck.tui.dashboard.live import LiveProject, Poller
+from updeck.tui.dashboard.messages import (
+    CommandRefused,
+    HistoryLoaded,
+    ProjectChanged,
+    ProjectFailed,
+    ProjectLoaded,
+    ProjectsListed,
+    StorageTrouble,
+    VerificationFinished,
+)
+from updeck.tui.dashboard.palette import UpdeckCommands
+
+VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
+SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
+
+
+class UpdeckApp(App[int]):
+    """The dashboard. ``now`` is injectable so snapshots and tests are stable."""
+
+    CSS_PATH = Path(__file__).parent / "updeck.tcss"
+    TITLE = "updeck"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {UpdeckCommands}
+    AUTO_FOCUS = None
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(self, repo: Any, *, project_id: str | None = None, read_only: bool = False,
+                 operator: Operator | str | None = None,
+                 now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
+                 watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT) -> None:
+        super().__init__()
+        self.animation_level = "none"
+        self.repo = repo
+        self.start_project = project_id
+        self.read_only = read_only
+        if operator is None or isinstance(operator, str):
+            operator = current_operator(operator)
+        self.operator: Operator = operator
+        self.now: Callable[[], datetime] = now or utc_now
+        self.live: dict[str, LiveProject] = {}
+        self.poller = Poller(self, poll_interval)
+        self.watch_terminal = watch_terminal
+        self.verify_timeout = verify_timeout
+        self.own_seqs: dict[str, set[int]] = {}
+        self.projects: list[Any] = []
+        self.damaged: list[Any] = []
+        self._exiting = False
+        self.writes_in_flight = 0  # the poller waits while our own write is on its way
+        self._ppid = os.getppid()
+
+    # --- life cycle ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # Workers do short bursts of I/O between long stretches of UI rendering; with the
+        # default 5 ms GIL switch interval each I/O return waits for the renderer, which
+        # added tens of milliseconds to a write made while the screen repaints.
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        from updeck.tui.dashboard.screens.home import HomeScreen
+        from updeck.tui.dashboard.screens.project import ProjectScreen
+
+        self.push_screen(HomeScreen())
+        if self.start_project:
+            self.push_screen(ProjectScreen(self.start_project))
+        self.poller.start()
+        # Only a dashboard that started on a real terminal watches it (textual-serve's
+        # web driver talks over pipes, tests run headless).
+        if self.watch_terminal and _stdin_is_tty() and "web_driver" not in os.environ.get(
+                "TEXTUAL_DRIVER", ""):
+            self.set_interval(2.0, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        """Exit when the terminal has gone away (dropped SSH session): no spinning."""
+        try:
+            alive = sys.stdin is not None and sys.stdin.isatty() and os.getppid() == self._ppid
+            if alive and termios is not None:
+                termios.tcgetattr(sys.stdin.fileno())  # EIO once the terminal hung up
+        except (ValueError, OSError) as exc:
+            alive = False
+            self.log.warning(f"terminal gone: {exc!r}")
+        except Exception as exc:  # termios.error
+            alive = False
+            self.log.warning(f"terminal gone: {exc!r}")
+        if not alive:
+            self.exit(return_code=0)
+
+    def exit(self, result: int | None = None, return_code: int = 0,
+             message: Any = None) -> None:
+        self._exiting = True
+        self.poller.stop()
+        super().exit(result, return_code, message)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Once we are leaving, late errors (a worker finishing into a closed app, a
+        # timer firing) must not print a traceback over the user's shell.
+        if self._exiting:
+            self.log.error(f"after exit: {error!r}")
+            return
+        super()._handle_exception(error)
+
+    def action_quit_app(self) -> None:
+        self.exit(return_code=0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            from updeck.tui.dashboard.screens.help import HelpScreen
+
+            return not isinstance(self.top_screen, HelpScreen)
+        return True
+
+    def action_help(self) -> None:
+        from updeck.tui.dashboard.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # --- what the poller looks at ------------------------------------------------------
+
+    @property
+    def top_screen(self) -> Screen[Any] | None:
+        """The active screen, or None while the app starts or shuts down."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
+    @property
+    def modal_open(self) -> bool:
+        return isinstance(self.top_screen, ModalScreen)
+
+    def watched_project(self) -> str | None:
+        """The project of the top-most project-showing screen, if it is loaded."""
+        for screen in reversed(self.screen_stack):
+            project_id = getattr(screen, "project_id", None)
+            if project_id:
+                return project_id if project_id in self.live else None
+        return None
+
+    def home_visible(self) -> bool:
+        from updeck.tui.dashboard.screens.home import HomeScreen
+
+        return isinstance(self.top_screen, HomeScreen)
+
+    # --- workers -----------------------------------------------------------------------
+
+    def background(self, job: Callable[[], Message | None], *, group: str = "io",
+                   name: str = "", target: Any = None) -> Worker[None]:
+        """Run ``job`` in a thread; post the message it returns to ``target`` (the app by
+        default). A storage error becomes a StorageTrouble message; anything else ends
+        the worker in ERROR, which :meth:`on_worker_state_changed` reports."""
+
+        def run() -> None:
+            try:
+                message = job()
+            except StorageError as exc:
+                message = StorageTrouble(_sentence(exc))
+            target_ = target or self
+            if message is not None:
+                target_.post_message(message)
+
+        return self.run_worker(run, thread=True, group=group, name=name or group,
+                               exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name == "poll":
+            self.poller.finished(worker, event.state)
+        if worker.name == "save" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                     WorkerState.CANCELLED):
+            self.writes_in_flight = max(0, self.writes_in_flight - 1)
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            what = worker.name or "background work"
+            text = _sentence(error) if error is not None else "unknown error"
+            self.log.error(f"worker {what} failed: {error!r}")
+            if isinstance(error, StorageError):
+                self.notify(text, title="Storage", severity="error", timeout=10)
+            else:
+                self.notify(f"{what} failed: {text}", title="Error", severity="error",
+                            timeout=10)
+
+    def load_project(self, project_id: str) -> None:
+        repo = self.repo
+
+        def job() -> Message | None:
+            # The state first (cheap: storage keeps snapshots), so the screen is full at
+            # once; then the whole log, which can be long, for the status log and history.
+            try:
+                stamp = repo.stamp(project_id)
+                state = repo.load(project_id)
+            except StorageError as exc:
+                return ProjectFailed(project_id, _sentence(exc))
+            message = ProjectLoaded(project_id, state, [], complete=False)
+            message.stamp = stamp  # type: ignore[attr-defined]
+            self.post_message(message)
+            # The whole log through a reader of its own, so reading a long history never
+            # holds the lock that a key press's write needs.
+            try:
+                reader = type(repo)(repo.data_dir) if hasattr(repo, "data_dir") else repo
+                history = reader.events(project_id, 0)
+            except StorageError as exc:
+                return ProjectFailed(project_id, _sentence(exc))
+            if reader is not repo and hasattr(reader, "forget"):
+                reader.forget()
+            return HistoryLoaded(project_id, history)
+
+        self.background(job, group="load", name="load project")
+
+    def submit(self, project_id: str, command: Command) -> None:
+        """Persist a command in a worker; the screen changes when it is on disk."""
+        if self.read_only:
+            self.notify("read-only: nothing can be changed here", severity="warning")
+            return
+        known = self.live.get(project_id)
+        seq = known.seq if known else 0
+        repo = self.repo
+
+        own = self.own_seqs.setdefault(project_id, set())
+
+        def job() -> Message:
+            result = repo.submit(project_id, command)
+            if isinstance(result, Refusal):
+                return CommandRefused(result.reason)
+            own.update(e.seq for e in result)  # before any poll can show them as others'
+            # The marker first, then the state: a write by another process in between is
+            # then seen as new by the next poll instead of being taken as already read.
+            stamp = repo.stamp(project_id)
+            state, events = repo.changes_since(project_id, seq)
+            message = ProjectChanged(project_id, state, events, own=True)
+            message.stamp = stamp  # type: ignore[attr-defined]
+            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
+            return message
+
+        self.writes_in_flight += 1
+        self.background(job, group="write", name="save")
+
+    def stamp_command(self, **fields: Any) -> dict[str, Any]:
+        return {"by": self.operator, "at": self.now(), **fields}
+
+    def run_verification(self, project_id: str, item_id: str, command: str) -> None:
+        timeout = self.verify_timeout
+        host = socket.gethostname()
+        operator = self.operator
+        now = self.now
+        repo = self.repo
+        self.notify(f"running the verification of {item_id}…", title="Verify", timeout=4)
+        own = self.own_seqs.setdefault(project_id, set())
+
+        def job() -> Message:
+            try:
+                run = run_check(command, timeout)
+            except OSError as exc:
+                run = CheckRun(127, f"could not run: {exc}", 0.0)
+            record = RecordVerification(item=item_id, command=command, exit_code=run.exit_code,
+                                        output_tail=run.output_tail, duration=run.duration,
+                                        host=host, by=operator, at=now())
+            result = _submit_patiently(repo, project_id, record, run)
+            if isinstance(result, Refusal):
+                return CommandRefused(result.reason)
+            own.update(e.seq for e in result)
+            self.post_message(VerificationFinished(item_id, run.exit_code, run.output_tail,
+                                                   run.duration))
+            state, events = repo.changes_since(project_id, 0 if project_id not in self.live
+                                               else self.live[project_id].seq)
+            message = ProjectChanged(project_id, state, events, own=True)
+            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
+            return message
+
+        self.background(job, group="verify", name="verification")
+
+    # --- applying what workers found ----------------------------------------------------
+
+    def on_project_loaded(self, message: ProjectLoaded) -> None:
+        live = LiveProject(message.project_id, message.state, message.events)
+        live.complete = message.complete
+        live.stamp = getattr(message, "stamp", None)
+        self.live[message.project_id] = live
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        live = self.live.get(message.project_id)
+        if live is None:
+            return
+        live.take_history(message.events)
+        if len(message.events) >= 10_000:
+            # A long log is tens of thousands of objects that never form cycles: keep them
+            # out of every later collection, so no key press waits for a full GC pass.
+            gc.freeze()
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+
+    def on_project_changed(self, message: ProjectChanged) -> None:
+        live = self.live.get(message.project_id)
+        if live is None:
+            return
+        stamp = getattr(message, "stamp", None)
+        if stamp is not None:
+            live.stamp = stamp
+        own = self.own_seqs.setdefault(message.project_id, set())
+        own.update(getattr(message, "written", ()))
+        before = live.state.seq
+        fresh = live.merge(message.state, message.events)
+        if not fresh:
+            if live.state.seq != before:  # newer state, its events came with the history
+                for screen in self.screen_stack:
+                    if getattr(screen, "project_id", None) == message.project_id:
+                        screen.project_updated(live, [])  # type: ignore[attr-defined]
+            return
+        others = [e for e in fresh if e.seq not in own]
+        if others:
+            # A poll can read our own write a moment before the write worker has noted
+            # its sequence numbers: decide about our operator's events a little later.
+            mine = [e for e in others if e.by == self.operator]
+            theirs = [e for e in others if e.by != self.operator]
+            if theirs:
+                self._announce(theirs)
+            if mine:
+                def later(events: list[Event] = mine, pid: str = message.project_id) -> None:
+                    seen = self.own_seqs.get(pid, set())
+                    rest = [e for e in events if e.seq not in seen]
+                    if rest:
+                        self._announce(rest)
+
+                self.set_timer(0.5, later)
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_updated(live, fresh)  # type: ignore[attr-defined]
+
+    def _announce(self, events: list[Event]) -> None:
+        from updeck.tui.dashboard.format import describe, plain
+
+        by: dict[str, list[Event]] = {}
+        for event in events:
+            by.setdefault(event.by.user, []).append(event)
+        for user, theirs in list(by.items())[:3]:
+            if len(theirs) == 1:
+                text = plain(describe(theirs[0]))
+            else:
+                text = f"{len(theirs)} changes, last: {plain(describe(theirs[-1]))}"
+            self.notify(text[:160], title=f"{plain(user)}", timeout=5, markup=False)
+
+    def on_project_failed(self, message: ProjectFailed) -> None:
+        live = self.live.get(message.project_id)
+        if live is not None:
+            live.error = message.error
+        for screen in self.screen_stack:
+            if getattr(screen, "project_id", None) == message.project_id:
+                screen.project_failed(message.error)  # type: ignore[attr-defined]
+
+    def on_projects_listed(self, message: ProjectsListed) -> None:
+        self.projects, self.damaged = message.projects, message.damaged
+        from updeck.tui.dashboard.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.show_projects(message.projects, message.damaged)
+
+    def on_command_refused(self, message: CommandRefused) -> None:
+        self.notify(message.reason, title="Refused (nothing changed)", severity="error",
+                    timeout=8, markup=False)
+
+    def on_storage_trouble(self, message: StorageTrouble) -> None:
+        self.notify(message.text, title="Not saved", severity="error", timeout=10, markup=False)
+
+    def on_verification_finished(self, message: VerificationFinished) -> None:
+        if message.exit_code == 0:
+            self.notify(f"{message.item}: verification passed ({message.duration:.1f}s)",
+                        title="Verify", markup=False)
+        else:
+            self.notify(f"{message.item}: verification FAILED, exit {message.exit_code}",
+                        title="Verify", severity="error", timeout=10, markup=False)
+
+
+def _submit_patiently(repo: Any, project_id: str, record: RecordVerification,
+                      run: CheckRun) -> Any:
+    """Record a verification that has run, retrying a busy project for up to a minute; if
+    it still cannot be recorded, the error says what the run's result was."""
+    deadline = time.monotonic() + 60.0
+    while True:
+        try:
+            return repo.submit(project_id, record)
+        except Busy:
+            if time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+            raise StorageError(f"the verification ran and {verdict} in {run.duration:.1f}s, "
+                               f"but the project stayed busy and it was not recorded") from None
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def _sentence(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def run_dashboard(repo: Any, *, project_id: str | None = None, read_only: bool = False,
+                  operator: Operator | str | None = None) -> int:
+    """Run the dashboard in this terminal until the user quits; the exit code."""
+    app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,
+                    watch_terminal=True)
+    previous = None
+    if hasattr(signal, "SIGHUP"):
+        def hangup(signum: int, frame: Any) -> None:
+            loop = getattr(app, "_loop", None)
+            if loop is not None:
+                loop.call_soon_threadsafe(app.exit)
+            else:
+                raise SystemExit(0)
+
+        try:
+            previous = signal.signal(signal.SIGHUP, hangup)
+        except ValueError:  # not the main thread
+            previous = None
+    try:
+        app.run()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGHUP, previous)
+    return app.return_code or 0
+
+
+__all__ = ["UpdeckApp", "run_dashboard"]

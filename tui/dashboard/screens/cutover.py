@@ -1,0 +1,305 @@
+"""The cutover view (``c``): the big clock, what is running and for how long against its
+estimate, what is next and ready, the go/no-go state, the backout time. ``d`` finishes
+the running item; with several running, j/k choose which."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Digits, Static
+from updeck.models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
+from updeck.models.events import Event
+from updeck.models.state import ItemStatus
+from updeck.tui.dashboard.format import dur, hhmm, margin_text, plain, t_offset, when
+from updeck.tui.dashboard.keys import CUTOVER_BINDINGS
+from updeck.tui.dashboard.live import LiveProject
+from updeck.tui.dashboard.view import ProjectView, project_view
+from updeck.tui.dashboard.widgets.key_bar import KeyBar
+
+CHANGING = {"finish", "start_next", "note", "window", "rollback", "plan_window"}
+
+
+def big_offset(now: datetime, start: datetime | None) -> str:
+    """``-02:15:00`` (T-minus) or ``+00:40:00`` (T-plus) for the Digits widget."""
+    if start is None:
+        return "--:--"
+    delta = int((now - start).total_seconds())
+    sign = "-" if delta < 0 else "+"
+    delta = abs(delta)
+    hours, rest = divmod(delta, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+class CutoverScreen(Screen[None]):
+    BINDINGS = CUTOVER_BINDINGS
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__()
+        self.project_id = project_id
+        self.live: LiveProject | None = None
+        self.view: ProjectView | None = None
+        self.cursor = 0
+        self.running: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="cut-top"):
+            yield Digits("--:--", id="cut-clock")
+            yield Static("", id="cut-window", markup=False)
+        with Vertical(id="cut-body"):
+            yield Static("", id="cut-running", markup=False)
+            yield Static("", id="cut-gates", markup=False)
+            yield Static("", id="cut-next", markup=False)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#cut-running").border_title = "Running now"
+        self.query_one("#cut-next").border_title = "Next (ready)"
+        self.query_one("#cut-gates").border_title = "Go/no-go and backout"
+        self.set_interval(1.0, self.tick)
+        live = self.app.live.get(self.project_id)  # type: ignore[attr-defined]
+        if live is not None:
+            self.project_updated(live, [], first=True)
+        else:
+            self.app.load_project(self.project_id)  # type: ignore[attr-defined]
+
+    def project_updated(self, live: LiveProject, fresh: list[Event], first: bool = False) -> None:
+        self.live = live
+        self.redraw()
+        self.query_one(KeyBar).refresh()  # W shows while no window is planned
+
+    def project_failed(self, error: str) -> None:
+        self.query_one("#cut-window", Static).update(Text("NOT CURRENT: " + error,
+                                                          style="bold red"))
+
+    def tick(self) -> None:
+        if self.live is not None and getattr(self.app, "top_screen", None) is self:
+            self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
+
+    def key_hidden(self, action: str) -> bool:
+        """W shows in the key bar while no window is planned (it works at any time)."""
+        if action == "plan_window":
+            return self.live is None or self.live.state.window.start is not None
+        return False
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        assert self.live is not None
+        now = self.app.now()  # type: ignore[attr-defined]
+        self.view = view = project_view(self.live.state, now)
+        state, sched = view.state, view.schedule
+        self.running = [i for i in sched.running if not state.specs[i].is_approval]
+        self.cursor = min(self.cursor, max(len(self.running) - 1, 0))
+        self.query_one("#cut-clock", Digits).update(big_offset(now, sched.window_start))
+
+        top = Text(no_wrap=True, overflow="ellipsis")
+        top.append(f"{t_offset(now, sched.window_start)} ", style="bold reverse")
+        if state.rollback is not None:
+            top.append(" ROLLBACK IN PROGRESS ", style="bold red reverse")
+        if self.app.read_only:  # type: ignore[attr-defined]
+            top.append(" [read-only]", style="bold yellow")
+        top.append(" " + plain(state.project.name) + "\n", style="bold")
+        top.append(f"now {hhmm(now, seconds=True)} UTC\n")
+        if sched.window_start is not None:
+            top.append(f"window {when(sched.window_start, now)}→"
+                       f"{when(sched.window_end, sched.window_start)}")
+            if state.opened_at and not state.closed_at:
+                top.append(" OPEN", style="bold green")
+            top.append("\n")
+        elif self.app.read_only:  # type: ignore[attr-defined]
+            top.append("no window planned\n", style="bold")
+        else:
+            top.append("no window planned — W to plan one\n", style="bold")
+        top.append(f"forecast {when(sched.forecast_finish, now)} ")
+        if sched.window_end is None:
+            top.append("· ")
+        top.append_text(margin_text(sched))
+        self.query_one("#cut-window", Static).update(top)
+
+        running = Text()
+        if not self.running:
+            running.append("nothing is running", style="dim")
+        for i, item_id in enumerate(self.running):
+            spec, run = state.specs[item_id], state.items[item_id]
+            elapsed = (now - run.started_at).total_seconds() if run.started_at else 0.0
+            mark = "▸ " if i == self.cursor else "  "
+            running.append(mark, style="bold")
+            running.append(f"▶ {item_id} ", style="bold yellow")
+            running.append(plain(spec.title))
+            running.append(f"\n    running {dur(elapsed)}")
+            if spec.estimate:
+                over = elapsed - spec.estimate
+                running.append(f" of {dur(spec.estimate)}")
+                if over > 0:
+                    running.append(f"  OVER by {dur(over)}", style="bold red")
+                else:
+                    running.append(f"  {dur(-over)} left", style="green")
+            if spec.owner:
+                running.append(f"  · {plain(spec.owner)}", style="cyan")
+            running.append("\n")
+        running.rstrip()
+        self.query_one("#cut-running", Static).update(running)
+
+        nxt = Text()
+        ready = [i for i in sched.ready if state.specs[i].phase == "execute"]
+        box = self.query_one("#cut-next", Static)
+        if ready:
+            box.border_title = "Next: ready in the execute phase"
+        else:
+            ready = list(sched.ready)
+            box.border_title = "Nothing in execute is ready; ready elsewhere"
+        if not ready:
+            nxt.append("nothing is ready", style="dim")
+        for item_id in ready[:12]:
+            spec = state.specs[item_id]
+            nxt.append("○ ", style="bold")
+            nxt.append(f"{item_id} ", style="bold")
+            nxt.append(plain(spec.title))
+            if spec.estimate:
+                nxt.append(f"  ~{dur(spec.estimate)}", style="dim")
+            if spec.is_approval:
+                nxt.append("  (approval: a)", style="dim")
+            nxt.append("\n")
+        if len(ready) > 12:
+            nxt.append(f"… and {len(ready) - 12} more", style="dim")
+        nxt.rstrip()
+        self.query_one("#cut-next", Static).update(nxt)
+
+        gates = Text()
+        approvals = [s for s in state.specs.values() if s.is_approval and s.phase == "execute"]
+        approvals = approvals or [s for s in state.specs.values() if s.is_approval]
+        if not approvals:
+            gates.append("no go/no-go items\n", style="dim")
+        for spec in approvals[:4]:
+            run = state.items[spec.id]
+            if run.status is ItemStatus.DONE:
+                gates.append("✔ GO     ", style="bold green")
+            elif run.status is ItemStatus.FAILED:
+                gates.append("✘ NO-GO  ", style="bold red")
+            else:
+                gates.append("◌ PENDING", style="bold yellow")
+            gates.append(f" {spec.id}")
+            said = {d.approver: d for d in run.decisions}
+            parts = []
+            for approver in spec.approvers:
+                d = said.get(approver)
+                parts.append(f"{approver}:" + ("-" if d is None else ("go" if d.go else "NO")))
+            gates.append("  " + " ".join(parts) + "\n", style="dim")
+        gates.append(f"backout {dur(sched.backout_total) if sched.backout else 'none'}")
+        gates.append(f" ({len(sched.backout)} steps)")
+        if sched.rollback_decide_by is not None:
+            gates.append("  decide by ")
+            gates.append(when(sched.rollback_decide_by, now),
+                         style="bold red" if sched.rollback_decide_passed else "bold")
+            if sched.rollback_decide_passed:
+                gates.append(" PASSED", style="bold red")
+        gates.append("\n")
+        if sched.point_of_no_return_passed:
+            gates.append("point of no return PASSED: fix forward", style="bold red")
+        else:
+            gates.append("point of no return not passed: rollback possible")
+        self.query_one("#cut-gates", Static).update(gates)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+        self.redraw()
+
+    def action_cursor_up(self) -> None:
+        self.cursor = max(0, self.cursor - 1)
+        self.redraw()
+
+    def action_finish(self) -> None:
+        if self.view is None:
+            return
+        running = self.running
+        if not running:
+            self.notify("nothing is running; s starts the next ready item", severity="warning")
+            return
+        item = running[min(self.cursor, len(running) - 1)]
+        app: Any = self.app
+        app.submit(self.project_id, MoveItem(item=item, action=ItemAction.DONE,
+                                             **app.stamp_command()))
+
+    def action_start_next(self) -> None:
+        if self.view is None:
+            return
+        state, sched = self.view.state, self.view.schedule
+        ready = [i for i in sched.ready if state.specs[i].phase == "execute"
+                 and not state.specs[i].is_approval]
+        if not ready:
+            self.notify("nothing in the execute phase is ready to start", severity="warning")
+            return
+        app: Any = self.app
+        app.submit(self.project_id, MoveItem(item=ready[0], action=ItemAction.START,
+                                             **app.stamp_command()))
+
+    def action_note(self) -> None:
+        from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
+
+        app: Any = self.app
+
+        def done(result: NoteResult | None) -> None:
+            if result is not None:
+                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
+                                                    **app.stamp_command()))
+
+        app.push_screen(NoteDialog(None), done)
+
+    def action_window(self) -> None:
+        if self.view is None:
+            return
+        from updeck.tui.dashboard.screens.confirm import ConfirmDialog
+
+        state = self.view.state
+        is_open = state.opened_at is not None and state.closed_at is None
+        app: Any = self.app
+        command = CloseWindow if is_open else OpenWindow
+        what = "close" if is_open else "open"
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                app.submit(self.project_id, command(**app.stamp_command()))
+
+        app.push_screen(ConfirmDialog(
+            f"Record that the cutover window is {what}ed now?",
+            f"It goes in the status log with your name; now is {hhmm(app.now(), seconds=True)} UTC.",
+            f"{what.capitalize()} the window?"), done)
+
+    def action_plan_window(self) -> None:
+        if self.live is None:
+            return
+        from updeck.tui.dashboard.screens.records import ask_plan_window
+
+        ask_plan_window(self, self.project_id, self.live.state)
+
+    def action_rollback(self) -> None:
+        if self.view is None:
+            return
+        from updeck.tui.dashboard.screens.reason import ReasonDialog
+
+        sched = self.view.schedule
+        app: Any = self.app
+        steps = len(sched.backout)
+
+        def done(reason: str | None) -> None:
+            if reason:
+                app.submit(self.project_id, StartRollback(reason=reason, **app.stamp_command()))
+
+        app.push_screen(ReasonDialog(
+            f"START THE ROLLBACK? {steps} backout steps, about "
+            f"{dur(sched.backout_total) if steps else '0m'}",
+            "Why? (required; everyone sees it in the log)"), done)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,97 @@
+"""The header clock: the window, T-minus/T-plus now, the forecast finish and its margin
+(colour AND a word), the backout time, the latest moment to decide on rollback, and
+whether the point of no return is behind us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widget import Widget
+from updeck.models.schedule import Schedule
+from updeck.models.state import ProjectState
+from updeck.tui.dashboard.format import LEVEL_MARK, day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
+
+
+class HeaderClock(Widget):
+    """Two lines; rebuilt on every state change and every clock tick (cheap)."""
+
+    DEFAULT_CSS = """
+    HeaderClock { height: 2; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state: ProjectState | None = None
+        self.schedule: Schedule | None = None
+        self.now: datetime | None = None
+        self.read_only = False
+        self.stale = ""
+
+    def show(self, state: ProjectState, schedule: Schedule, now: datetime) -> None:
+        self.state, self.schedule, self.now = state, schedule, now
+        self.refresh()
+
+    def render(self) -> Text:
+        state, sched, now = self.state, self.schedule, self.now
+        if state is None or sched is None or now is None:
+            return Text("loading…", style="dim")
+        wide = self.size.width >= 110
+        top = Text(no_wrap=True, overflow="ellipsis")
+        if sched.window_start is None:
+            top.append(" no window planned ", style="bold reverse")
+            if not self.read_only:
+                top.append(" — W to plan one ", style="bold")
+        else:
+            top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
+        top.append(f" {hhmm(now, seconds=True)} UTC ", style="bold")
+        if self.read_only:
+            top.append(" [read-only]", style="bold yellow")
+        if state.rollback is not None:
+            top.append(" ROLLBACK IN PROGRESS", style="bold red reverse")
+        if self.stale:
+            top.append(f" {self.stale}", style="bold red")
+        if sched.window_start is not None:
+            top.append(" window ")
+            end = sched.window_end
+            start_text = day_hhmm(sched.window_start) if wide else when(sched.window_start, now)
+            top.append(f"{start_text}→{when(end, sched.window_start) if end else '?'}")
+            if state.closed_at is not None:
+                top.append(" closed", style="bold")
+            elif state.opened_at is not None:
+                top.append(" OPEN", style="bold green")
+            else:
+                top.append(" planned", style="dim")
+        if sched.late:
+            top.append(f"  ▲ {len(sched.late)} LATE", style="bold red")
+        top.rstrip()
+        top.append("  ")
+        top.append(plain(state.project.name), style="bold")
+
+        bottom = Text(no_wrap=True, overflow="ellipsis")
+        bottom.append(" forecast " if wide else " fcst ")
+        bottom.append(when(sched.forecast_finish, now), style="bold")
+        bottom.append(" · " if sched.window_end is None else " ")
+        bottom.append_text(margin_text(sched, wide=wide))
+        bottom.append(" │ backout ")
+        bottom.append(dur(sched.backout_total) if sched.backout else "none")
+        if sched.rollback_decide_by is not None:
+            bottom.append(" · decide by " if wide else " decide ")
+            style = "bold red" if sched.rollback_decide_passed else "bold"
+            bottom.append(when(sched.rollback_decide_by, now), style=style)
+            if sched.rollback_decide_passed:
+                bottom.append(" PASSED", style="bold red")
+        bottom.append(" │ ")
+        if sched.point_of_no_return_passed:
+            bottom.append("PONR passed: fix forward" if wide else "PONR passed",
+                          style="bold red")
+        else:
+            bottom.append("PONR not passed" if wide else "PONR no")
+        both = Text("\n", no_wrap=True, overflow="ellipsis").join([top, bottom])
+        both.no_wrap = True
+        both.overflow = "ellipsis"
+        return both
+
+
+def level_mark(level: str) -> str:
+    return LEVEL_MARK.get(level, "·")
