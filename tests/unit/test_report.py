@@ -25,13 +25,15 @@ from updeck.models.commands import (
     RecordVerification,
 )
 from updeck.models.engine import decide, fold
+from updeck.models.event_text import event_text
 from updeck.models.events import Event, Operator
 from updeck.models.phases import PHASE_IDS
 from updeck.models.project import Window, instantiate
-from updeck.models.report import CSV_COLUMNS, FORMATS, build_report, event_text, render
+from updeck.models.report import FORMATS, build_report
 from updeck.models.schedule import compute_schedule
 from updeck.models.state import ProjectState
 from updeck.models.template import ItemSpec, PhaseSpec, Template
+from updeck.tui.cli.export import CSV_COLUMNS, render
 
 T = datetime(2030, 3, 1, 22, 0, tzinfo=UTC)
 ANA = Operator("ana", "jump1")

@@ -24,7 +24,7 @@ from updeck.tui.cli.output import (
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from updeck.models.report import render
+    from updeck.tui.cli.export import render
 
     ctx = Context(args)
     project_id = ctx.project_id()

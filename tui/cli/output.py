@@ -13,12 +13,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from updeck.models import rollups
 from updeck.models.durations import format_duration
 from updeck.models.events import Event
-from updeck.models.phases import PHASE_BY_ID
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, ItemStatus, ProjectState
+from updeck.models.summary import item_gate, summarise, window_state
 from updeck.tui.common.values import iso
 
 Data = dict[str, Any]
@@ -70,16 +69,8 @@ def _more(items: Sequence[str], limit: int = HUMAN_LIST_LIMIT) -> list[str]:
 # --- status ---------------------------------------------------------------------------
 
 def window_data(state: ProjectState, schedule: Schedule) -> Data:
-    if state.opened_at is not None and state.closed_at is None:
-        phase = "open"
-    elif state.closed_at is not None:
-        phase = "closed"
-    elif state.window.start is not None:
-        phase = "planned"
-    else:
-        phase = "not planned"
     return {
-        "state": phase,
+        "state": window_state(state),
         "planned_start": iso(state.window.start),
         "planned_end": iso(schedule.window_end),
         "opened_at": iso(state.opened_at),
@@ -90,28 +81,24 @@ def window_data(state: ProjectState, schedule: Schedule) -> Data:
 
 
 def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
-    phases, overall = rollups.progress(state)
-    present = [p.id for p in state.project.template.phases]
+    summary = summarise(state, schedule)
     phase_rows = []
-    all_passed = True
-    for progress in phases:
-        if progress.phase not in present:
+    for phase in summary.phases:
+        if not phase.in_template:
             continue
-        gate = rollups.gate(state, progress.phase or "")
-        all_passed = all_passed and gate.complete
-        meta = PHASE_BY_ID[progress.phase or ""]
+        progress = phase.progress
         phase_rows.append({
-            "id": progress.phase, "number": meta.number, "title": meta.title,
+            "id": phase.id, "number": phase.number, "title": phase.title,
             "total": progress.total, "complete": progress.complete, "done": progress.done,
             "skipped": progress.skipped, "in_progress": progress.in_progress,
             "failed": progress.failed, "blocked": progress.blocked, "todo": progress.todo,
-            "percent": round(100 * progress.by_count),
-            "percent_by_estimate": round(100 * progress.by_estimate),
-            "gate": "passed" if gate.complete else "open",
-            "holding": list(gate.holding),
+            "percent": phase.percent,
+            "percent_by_estimate": phase.percent_by_estimate,
+            "gate": "passed" if phase.gate_passed else "open",
+            "holding": list(phase.gate.holding),
         })
     specs, items = state.specs, state.items
-    late = {entry.item: entry.reason for entry in schedule.late}
+    late = {entry.item for entry in summary.open_late}
 
     def row(item_id: str, **extra: Any) -> Data:
         spec, run = specs[item_id], items[item_id]
@@ -127,17 +114,11 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
     blocked = [row(i, reason=r.reason) for i, r in items.items() if r.status is ItemStatus.BLOCKED]
     failed = [row(i, reason=r.reason, finished_at=iso(r.finished_at))
               for i, r in items.items() if r.status is ItemStatus.FAILED]
-    approvals = []
-    for item_id, spec in specs.items():
-        if not spec.is_approval or items[item_id].closed:
-            continue
-        run = items[item_id]
-        decided = {d.approver: d for d in run.decisions}
-        approvals.append(row(item_id, approvers=list(spec.approvers),
-                             go=[a for a in spec.approvers if a in decided and decided[a].go],
-                             no_go=[a for a in spec.approvers if a in decided and not decided[a].go],
-                             pending=[a for a in spec.approvers if a not in decided]))
-    rollback = state.rollback
+    approvals = [row(gate.item, approvers=[a.approver for a in gate.approvers], go=list(gate.go),
+                     no_go=list(gate.no_go), pending=list(gate.pending))
+                 for gate in summary.open_approvals]
+    rollback = summary.rollback
+    overall = summary.overall
     return {
         "project": {"id": state.id, "name": state.project.name,
                     "template": state.project.template_id,
@@ -145,7 +126,7 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
         "now": iso(now),
         "seq": state.seq,
         "updated_at": iso(state.updated_at),
-        "current_phase": None if all_passed else rollups.current_phase(state),
+        "current_phase": summary.current_phase_or_none,
         "overall": {"total": overall.total, "complete": overall.complete,
                     "percent": round(100 * overall.by_count),
                     "percent_by_estimate": round(100 * overall.by_estimate)},
@@ -153,25 +134,25 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
         "running": running,
         "blocked": blocked,
         "failed": failed,
-        "late": [row(e.item, reason=e.reason) for e in schedule.late],
+        "late": [row(e.item, reason=e.reason) for e in summary.open_late],
         "ready": list(schedule.ready),
         "approvals_pending": approvals,
         "window": window_data(state, schedule),
         "forecast": {
-            "finish": iso(schedule.forecast_finish),
+            "finish": iso(summary.forecast_finish),
             "remaining": schedule.critical_remaining,
             "waiting": schedule.critical_wait,
-            "margin": schedule.margin,
-            "margin_level": schedule.margin_level,
+            "margin": summary.margin,
+            "margin_level": summary.margin_level,
             "critical_path": list(schedule.critical_path),
         },
         "backout": {
-            "total": schedule.backout_total,
+            "total": summary.backout_total,
             "steps": [{"item": s.item, "text": s.text, "estimate": s.estimate}
-                      for s in schedule.backout],
-            "decide_by": iso(schedule.rollback_decide_by),
+                      for s in summary.backout],
+            "decide_by": iso(summary.rollback_decide_by),
             "decide_by_passed": schedule.rollback_decide_passed,
-            "point_of_no_return_passed": schedule.point_of_no_return_passed,
+            "point_of_no_return_passed": summary.point_of_no_return_passed,
             "rollback_started": None if rollback is None else {
                 "at": iso(rollback.started_at), "by": rollback.by, "reason": rollback.reason},
         },
@@ -274,14 +255,14 @@ def status_text(data: Data) -> str:
 # --- list -------------------------------------------------------------------------------
 
 def project_row(state: ProjectState, schedule: Schedule) -> Data:
-    overall = rollups.overall_progress(state)
-    gates_passed = all(rollups.gate(state, p.id).complete for p in state.project.template.phases)
+    summary = summarise(state, schedule)
+    overall = summary.overall
     return {
         "id": state.id,
         "name": state.project.name,
         "template": state.project.template_id,
         "template_version": state.project.template_version,
-        "current_phase": None if gates_passed else rollups.current_phase(state),
+        "current_phase": summary.current_phase_or_none,
         "total": overall.total,
         "complete": overall.complete,
         "percent": round(100 * overall.by_count),
@@ -324,7 +305,7 @@ def _window_short(window: Data) -> str:
 
 def log_line(event: Event) -> str:
     """``#12  2026-12-05 22:14:03  alice  item_done  stop-apps  done: all writers stopped``."""
-    from updeck.models.report import event_text
+    from updeck.models.event_text import event_text
 
     at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     text = " ⏎ ".join(event_text(event).splitlines())
@@ -333,7 +314,7 @@ def log_line(event: Event) -> str:
 
 
 def log_entry(event: Event) -> Data:
-    from updeck.models.report import event_data
+    from updeck.models.event_text import event_data
 
     return event_data(event)
 
@@ -341,24 +322,12 @@ def log_entry(event: Event) -> Data:
 # --- gate -------------------------------------------------------------------------------
 
 def gate_data(state: ProjectState, item_id: str) -> Data:
-    spec, run = state.specs[item_id], state.items[item_id]
-    decided = {d.approver: d for d in run.decisions}
-    if run.status is ItemStatus.DONE or run.status is ItemStatus.SKIPPED:
-        verdict = "go"
-    elif run.status is ItemStatus.FAILED:
-        verdict = "no-go"
-    else:
-        verdict = "pending"
-    approvals = []
-    for approver in spec.approvers:
-        d = decided.get(approver)
-        approvals.append({"approver": approver,
-                          "decision": None if d is None else ("go" if d.go else "no-go"),
-                          "by": d.by if d else None, "at": iso(d.at) if d else None,
-                          "note": d.note if d else ""})
-    return {"project": state.id, "item": item_id, "title": spec.title, "kind": spec.kind,
-            "status": run.status.value, "gate": verdict, "reason": run.reason,
-            "approvals": approvals, "waiting_for": state.open_dependencies(item_id)}
+    gate = item_gate(state, item_id)
+    approvals = [{"approver": a.approver, "decision": a.decision, "by": a.by, "at": iso(a.at),
+                  "note": a.note} for a in gate.approvers]
+    return {"project": state.id, "item": item_id, "title": gate.title, "kind": gate.kind,
+            "status": gate.status.value, "gate": gate.verdict, "reason": gate.reason,
+            "approvals": approvals, "waiting_for": list(gate.waiting_for)}
 
 
 def gate_text(data: Data) -> str:

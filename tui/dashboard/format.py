@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 from updeck.models.durations import format_duration
+from updeck.models.event_text import event_text
 from updeck.models.events import Event, EventKind
-from updeck.models.report import event_text
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
 

@@ -1,5 +1,5 @@
 """What the dashboard shows, computed from a state and a moment: one place that reads
-updeck.models.schedule and updeck.models.rollups, so the widgets only draw."""
+the project summary (updeck.models.summary) and updeck.models.rollups, so the widgets only draw."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from updeck.models import rollups
-from updeck.models.phases import PHASES
 from updeck.models.schedule import Schedule, compute_schedule
 from updeck.models.state import ProjectState
+from updeck.models.summary import ProjectSummary, summarise
 from updeck.tui.dashboard.format import SHORT_PHASE
 
 GATE_SYMBOL = {"passed": "✔", "open": "◌", "failed": "✘", "nogo": "✘", "empty": "·"}
@@ -42,6 +42,7 @@ class ProjectView:
     schedule: Schedule
     phases: list[PhaseInfo]
     current_phase: str
+    summary: ProjectSummary
     late: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,36 +62,19 @@ class ProjectView:
         return any(p.gate == "nogo" for p in self.phases)
 
 
-def phase_infos(state: ProjectState, late: dict[str, str] | None = None) -> list[PhaseInfo]:
-    late = late or {}
-    phases, _overall = rollups.progress(state)
-    infos: list[PhaseInfo] = []
-    for phase, prog in zip(PHASES, phases, strict=True):
-        g = rollups.gate(state, phase.id)
-        nogo = any(state.specs[i].is_approval and any(not d.go for d in state.items[i].decisions)
-                   for i in g.failed)
-        if not prog.total:
-            word = "empty"
-        elif g.complete:
-            word = "passed"
-        elif nogo:
-            word = "nogo"
-        elif g.failed:
-            word = "failed"
-        else:
-            word = "open"
-        late_n = sum(1 for spec in state.phase_items(phase.id) if spec.id in late) if late else 0
-        infos.append(PhaseInfo(phase.id, phase.number, SHORT_PHASE[phase.id], phase.title,
-                               prog.complete, prog.total, word, g.holding, late_n,
-                               prog.in_progress))
-    return infos
+def phase_infos(summary: ProjectSummary) -> list[PhaseInfo]:
+    """The seven phases as the phase bar draws them, read from the project summary."""
+    return [PhaseInfo(p.id, p.number, SHORT_PHASE[p.id], p.title, p.progress.complete,
+                      p.progress.total, p.gate_state, p.gate.holding, len(p.late),
+                      p.progress.in_progress)
+            for p in summary.phases]
 
 
 def project_view(state: ProjectState, now: datetime) -> ProjectView:
-    schedule = compute_schedule(state, now)
-    late = {li.item: li.reason for li in schedule.late}
-    infos = phase_infos(state, late)
-    return ProjectView(state, schedule, infos, rollups.current_phase(state), late)
+    summary = summarise(state, compute_schedule(state, now))
+    late = {li.item: li.reason for li in summary.open_late}
+    return ProjectView(state, summary.schedule, phase_infos(summary), summary.current_phase, summary,
+                       late)
 
 
 # --- what the record dialogs and their panels need (updeck.models.rollups, read here) ----------
