@@ -1,6 +1,6 @@
 """Template files, the public face: load, validate, resolve inheritance, find on the search path.
 
-The contract is ``shared/specs/template-format.md`` (format 1). Public API:
+The contract is ``docs/templates.md`` (format 1). Public API:
 
 - :func:`load_template_file` -- one file (and the parents it ``extends``) into a
   :class:`LoadedTemplate`; raises :class:`TemplateErrors` listing *every* problem.

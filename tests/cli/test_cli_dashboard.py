@@ -72,3 +72,15 @@ def test_demo_opens_the_dashboard_on_the_demo(calls: list[dict[str, Any]], tmp_p
     assert run("--db", str(demo), "demo", "--read-only")[0] == 0
     assert [(c["project_id"], c["read_only"]) for c in calls] == [("crm-demo", True)]
     assert Path(calls[0]["repo"].data_dir) == demo
+
+
+def test_demo_uses_its_own_folder_not_updeck_db(calls: list[dict[str, Any]], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """As 'updeck demo --help' says: UPDECK_DB names the team's real folder, the demo stays out."""
+    from updeck.storage.locations import demo_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert run("demo")[0] == 0
+    assert Path(calls[0]["repo"].data_dir) == demo_dir()
+    assert str(demo_dir()).startswith(str(tmp_path / "xdg"))
+    assert not (tmp_path / "data" / "projects" / "crm-demo").exists()

@@ -48,9 +48,11 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
              ("updeck open crm", "updeck open crm-upgrade-3f9a1c --read-only")),
     "demo": ("open the dashboard on a demo project",
              "Open the dashboard on a demo project made from the built-in CRM sample, with\n"
-             "some history already in its log. The demo lives in its own data folder (or in\n"
-             "--db), so it never mixes with real projects. Without a terminal it prints the\n"
-             "demo project's status instead.",
+             "some history already in its log. The demo lives in its own data folder, demo/\n"
+             "in the user data folder ('updeck locate' prints it), or in --db PATH when given,\n"
+             "so it never mixes with real projects. UPDECK_DB is deliberately ignored here:\n"
+             "on a shared host it names the team's real folder. Without a terminal it prints\n"
+             "where the demo is and its status instead.",
              ("updeck demo", "updeck demo --reset", "updeck --db /tmp/try demo")),
     "templates": ("list the templates on the search path",
                   "List the templates on the search path: id, version, name, source file, and\n"
@@ -168,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "communicate, execute, monitor). With no subcommand, open the dashboard.",
         epilog="exit codes: 0 done, 1 refused by the rules, 2 bad usage or input,\n"
                "3 gate pending or timeout, 130 interrupted.\n\n"
-               "'updeck COMMAND --help' describes each command, with examples.",
+               "'updeck COMMAND --help' describes each command, with examples.\n"
+               "Documentation, in the updeck source: docs/cli.md (commands, JSON, exit codes),\n"
+               "docs/templates.md (the template format), docs/operations.md (a shared host,\n"
+               "backups, the browser view).",
     )
     parser.add_argument("--version", action="version", version=f"updeck {__version__}")
     parser.add_argument("--db", metavar="PATH", default=None,
@@ -199,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="look, do not touch")
 
     p = add("demo")
+    for action in p._actions:
+        if action.dest == "db":
+            action.help = "put the demo here instead of its own folder (UPDECK_DB is not used)"
     p.add_argument("--reset", action="store_true", help="throw the demo project away and make it anew")
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="look, do not touch")
