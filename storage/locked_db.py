@@ -103,7 +103,3 @@ class WriteLock:
         finally:
             self._lock.release()
 
-    @property
-    def is_held(self) -> bool:
-        return bool(self._lock.is_locked)
-

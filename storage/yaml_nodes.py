@@ -39,8 +39,6 @@ TAG_BOOL = "tag:yaml.org,2002:bool"
 TAG_NULL = "tag:yaml.org,2002:null"
 TAG_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 TAG_MERGE = "tag:yaml.org,2002:merge"
-TAG_MAP = "tag:yaml.org,2002:map"
-TAG_SEQ = "tag:yaml.org,2002:seq"
 TEXT_TAGS = frozenset({TAG_STR, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_TIMESTAMP})
 """Scalar tags whose source text is accepted where a string is expected."""
 
