@@ -74,7 +74,6 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) 
     repo.create_project(make_project(4, project_id="kill"), OPERATOR)
     rng = random.Random(20261128)
     acknowledged: list[str] = []
-    started = time.monotonic()
     for _ in range(50):
         proc = spawn("ack", str(data), "kill")
         assert proc.stdout is not None
@@ -90,7 +89,6 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) 
         texts = {f"{e.seq} {e.payload.get('text', '')}" for e in events}
         missing = [a for a in acknowledged if a not in texts]
         assert not missing, missing
-    assert time.monotonic() - started < 60
     assert len(acknowledged) > 50
     final = Repository(data)
     assert final.check_log("kill") is None
