@@ -127,7 +127,7 @@ class RollbackPlan:
 
 @dataclass(slots=True)
 class ProjectState:
-    """The current picture of a project. Only :func:`updeck.models.engine.apply` changes it."""
+    """The current picture of a project. Only :func:`updeck.models.fold.apply` changes it."""
 
     project: Project
     specs: Mapping[str, ItemSpec]

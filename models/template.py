@@ -15,8 +15,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from updeck.models.phases import PHASE_IDS
-
 ITEM_KINDS: tuple[str, ...] = (
     "task", "check", "approval", "comms", "training", "metric", "milestone",
 )
@@ -133,11 +131,6 @@ class Template:
                 for name in SUBSTITUTED_ITEM_FIELDS:
                     names.update(_VARIABLE.findall(getattr(spec, name)))
         return names
-
-
-def normalise_phases(phases: Mapping[str, PhaseSpec]) -> tuple[PhaseSpec, ...]:
-    """Phases in the fixed order, whatever order they were given in."""
-    return tuple(phases[p] for p in PHASE_IDS if p in phases)
 
 
 class MissingVariableError(ValueError):

@@ -34,9 +34,11 @@ from typing import Any
 from updeck.models import commands as m_commands
 from updeck.models import engine as m_engine
 from updeck.models import events as m_events
+from updeck.models import fold as m_fold
 from updeck.models import project as m_project
 from updeck.models import state as m_state
 from updeck.models import template as m_template
+from updeck.models import transitions as m_transitions
 from updeck.models.engine import initial_state
 from updeck.models.project import Project
 from updeck.models.state import ProjectState
@@ -78,7 +80,8 @@ def fingerprint() -> str:
     if _FINGERPRINT is None:
         digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
         try:
-            for module in (m_engine, m_state, m_events, m_project, m_template, m_commands):
+            for module in (m_engine, m_fold, m_transitions, m_state, m_events, m_project,
+                           m_template, m_commands):
                 digest.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):
             _FINGERPRINT = ""
