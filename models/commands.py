@@ -75,6 +75,7 @@ class RecordVerification(Command):
     output_tail: str
     duration: float
     host: str
+    failure: str | None = None  # the runner's verdict ("" passed); None: judge the exit code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -42,6 +42,7 @@ from updeck.models.state import (
     ProjectState,
     RollbackStep,
 )
+from updeck.models.rollups import metric_not_met, reading_problem
 from updeck.models.template import ItemSpec
 from updeck.models.transitions import (
     ACTION_EVENT,
@@ -51,6 +52,7 @@ from updeck.models.transitions import (
     NEEDS_REASON,
     TRANSITIONS,
 )
+from updeck.models.verify_verdict import NOT_RUN, judge_run
 
 __all__ = ["ACTION_EVENT", "EVENT_STATUS", "NEEDS_READY", "NEEDS_REASON", "TRANSITIONS", "Result",
            "apply", "backout_steps", "decide", "fold", "initial_state", "submit"]
@@ -118,6 +120,9 @@ def _decide_move(state: ProjectState, command: Command) -> Result:
     reason = command.reason.strip()
     if action in NEEDS_REASON and not reason:
         return Refusal(f"cannot {ACTION_VERB[action]} {item_id} without a reason; say why")
+    if (action is A.DONE and spec.kind == "metric" and not reason
+            and (why := metric_not_met(spec, run)) is not None):
+        return Refusal(why)
     if spec.is_approval and action in (A.START, A.DONE):
         approvers = ", ".join(spec.approvers)
         return Refusal(f"{item_id} is an approval: it is done when every approver "
@@ -231,11 +236,17 @@ def _decide_verification(state: ProjectState, command: Command) -> Result:
     assert isinstance(command, RecordVerification)
     if (missing := _unknown_item(state, command.item)) is not None:
         return missing
+    spec = state.specs[command.item]
+    failure = command.failure
+    if failure is None:
+        failure = judge_run(command.exit_code, command.output_tail, spec.expect_exit, spec.expect_output)
+    if command.exit_code in NOT_RUN:
+        failure = NOT_RUN[command.exit_code]  # the shell could not run it: never a pass
     out = _Emitter(state, command)
     out.emit(EventKind.VERIFICATION_RECORDED, command.item, {
         "command": command.command, "exit_code": command.exit_code,
         "output_tail": command.output_tail[-4096:], "duration": round(command.duration, 3),
-        "host": command.host,
+        "host": command.host, "failure": failure,
     })
     return out.events
 
@@ -300,6 +311,8 @@ def _decide_metric(state: ProjectState, command: Command) -> Result:
                        "readings go on items of kind metric")
     if not command.value.strip():
         return Refusal("a metric reading needs a value")
+    if (bad := reading_problem(spec, command.value)) is not None:
+        return Refusal(bad)
     out = _Emitter(state, command)
     out.emit(EventKind.METRIC_RECORDED, command.item,
              {"value": command.value.strip(), "note": command.note.strip()})

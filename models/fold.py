@@ -20,6 +20,7 @@ from updeck.models.state import (
 )
 from updeck.models.template import ItemSpec
 from updeck.models.transitions import EVENT_STATUS
+from updeck.models.verify_verdict import legacy_failure
 
 S = ItemStatus
 
@@ -163,8 +164,11 @@ def _apply_verification(state: ProjectState, event: Event) -> None:
     item_id = event.item or ""
     run = state.items[item_id]
     p = event.payload
-    check = Verification(str(p["command"]), int(p["exit_code"]), str(p.get("output_tail", "")),
-                         float(p.get("duration", 0.0)), str(p.get("host", "")), event.by.user, event.at)
+    code = int(p["exit_code"])
+    failure = str(p["failure"]) if "failure" in p else legacy_failure(code)
+    check = Verification(str(p["command"]), code, str(p.get("output_tail", "")),
+                         float(p.get("duration", 0.0)), str(p.get("host", "")), event.by.user, event.at,
+                         failure)
     r = run
     state.items[item_id] = ItemRun(r.status, r.started_at, r.finished_at, r.reason, r.held_status, r.by,
                                    r.decisions, (*r.verifications, check), r.metrics, r.actual_cost,

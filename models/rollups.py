@@ -7,10 +7,11 @@ items count as complete everywhere.
 
 from __future__ import annotations
 
-import re
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from updeck.models.metric_target import ReadingError, TargetError, judge_reading, parse_reading, parse_target
 from updeck.models.phases import PHASE_IDS
 from updeck.models.state import CLOSED, ItemRun, ItemStatus, ProjectState
 from updeck.models.template import ItemSpec
@@ -282,19 +283,6 @@ def workload(state: ProjectState) -> tuple[Workload, ...]:
 
 # --- metrics ----------------------------------------------------------------------
 
-_TARGET = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)\s*([-+]?\d+(?:\.\d+)?)\s*([A-Za-z%µ]*)\s*$")
-_READING = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([A-Za-z%µ]*)\s*$")
-TIME_UNITS: dict[str, float] = {
-    "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0,
-    "h": 3600.0, "d": 86400.0,
-}
-_COMPARE = {
-    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b, "==": lambda a, b: a == b, "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class MetricStatus:
     item: str
@@ -305,55 +293,13 @@ class MetricStatus:
     reason: str
 
 
-def parse_quantity(text: str) -> tuple[float, str] | None:
-    """``"142ms"`` -> ``(142.0, "ms")``; None when it is not a number with a unit."""
-    match = _READING.match(text)
-    if match is None:
-        return None
-    return float(match.group(1)), match.group(2)
-
-
-def parse_target(text: str) -> tuple[str, float, str] | None:
-    """``"<= 150ms"`` -> ``("<=", 150.0, "ms")``; None when it does not parse."""
-    match = _TARGET.match(text)
-    if match is None:
-        return None
-    return match.group(1), float(match.group(2)), match.group(3)
-
-
-def _convert(value: float, unit: str, to: str) -> float | None:
-    if unit == to:
-        return value
-    if unit in TIME_UNITS and to in TIME_UNITS:
-        return value * TIME_UNITS[unit] / TIME_UNITS[to]
-    if unit.lower() == to.lower():  # "RPS" and "rps"
-        return value
-    return None
-
-
 def compare_to_target(value: str, target: str) -> tuple[bool | None, str]:
-    """Whether a reading meets a target such as ``<= 150ms``, ``>= 99.9%``, ``< 2s``, ``== 0``.
+    """Whether a reading meets a target (``updeck.models.metric_target``'s grammar).
 
-    Units must match, or both be times (``us``, ``ms``, ``s``, ``m``, ``h``, ``d``) that
-    are converted; a reading without a unit is taken in the target's unit. The answer is
-    None, with the reason, when they cannot be compared.
+    The answer is None, with the reason, when the target does not parse or the reading
+    is not a number of the target's unit kind.
     """
-    wanted = parse_target(target)
-    if wanted is None:
-        return None, f"target {target!r} is not like '<= 150ms'"
-    reading = parse_quantity(value)
-    if reading is None:
-        return None, f"reading {value!r} is not a number"
-    op, goal, goal_unit = wanted
-    number, unit = reading
-    if not unit:
-        unit = goal_unit
-    converted = _convert(number, unit, goal_unit)
-    if converted is None:
-        return None, (f"cannot compare {value} with {target} "
-                      f"(units {unit or 'none'} and {goal_unit or 'none'})")
-    met = bool(_COMPARE[op](converted, goal))
-    return met, f"{value} {'meets' if met else 'misses'} {target.strip()}"
+    return judge_reading(value, target)
 
 
 def metric_status(spec: ItemSpec, run: ItemRun) -> MetricStatus:
@@ -365,6 +311,42 @@ def metric_status(spec: ItemSpec, run: ItemRun) -> MetricStatus:
         return MetricStatus(spec.id, spec.target, spec.baseline, latest, None, "no target set")
     met, reason = compare_to_target(latest, spec.target)
     return MetricStatus(spec.id, spec.target, spec.baseline, latest, met, reason)
+
+
+def metric_not_met(spec: ItemSpec, run: ItemRun) -> str | None:
+    """Why a metric item may not be marked done without a reason, or None when it may."""
+    status = metric_status(spec, run)
+    if status.met:
+        return None
+    if status.latest is None:
+        why = "it has no reading yet"
+    elif status.met is False:
+        why = f"its latest reading {status.reason}"
+    elif not spec.target:
+        return None  # no target: any reading will do
+    else:
+        why = f"its latest reading cannot be compared ({status.reason})"
+    return (f"cannot mark {spec.id} done: {why}; record a reading that meets the target "
+            "(updeck metric), or give the reason to close it anyway (--note)")
+
+
+def reading_problem(spec: ItemSpec, value: str) -> str | None:
+    """Why ``value`` is not a reading for this item's target, or None.
+
+    Items without a target, or with one an older template wrote that does not parse,
+    take any reading.
+    """
+    if not spec.target:
+        return None
+    try:
+        target = parse_target(spec.target)
+    except TargetError:
+        return None
+    try:
+        parse_reading(value, target)
+    except ReadingError as exc:
+        return f"{exc}; the reading of {spec.id} was not recorded"
+    return None
 
 
 def metric_statuses(state: ProjectState) -> tuple[MetricStatus, ...]:

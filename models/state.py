@@ -60,10 +60,11 @@ class Verification:
     host: str
     by: str
     at: datetime
+    failure: str = ""  # why it failed ("exit 1, expected 0", "not run: ..."); "" = passed
 
     @property
     def passed(self) -> bool:
-        return self.exit_code == 0
+        return not self.failure
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ the window start).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -57,6 +58,8 @@ class ItemSpec:
     at: int | None = None
     due: int | None = None
     verify: str = ""
+    expect_exit: int = 0  # the exit code a passing verify run ends with
+    expect_output: str = ""  # a regular expression its output must match, when set
     rollback: str = ""
     rollback_estimate: int | None = None
     point_of_no_return: bool = False
@@ -137,6 +140,14 @@ class MissingVariableError(ValueError):
     """A variable without a value or default, named in the message."""
 
 
+class VariableValueError(ValueError):
+    """A variable value that may not go into a plan (control characters), named."""
+
+
+_SAFE_WORD = re.compile(r"[\w@%+=:,./-]*", re.ASCII)  # what shlex.quote leaves as it is
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def resolve_variables(template: Template, values: Mapping[str, str]) -> dict[str, str]:
     """Values for every declared variable: given, else default; missing ones raise.
 
@@ -163,7 +174,44 @@ def resolve_variables(template: Template, values: Mapping[str, str]) -> dict[str
     if missing:
         names = ", ".join(sorted(set(missing)))
         raise MissingVariableError(f"missing value for variable {names}; pass --var {missing[0]}=...")
+    for name, value in sorted(resolved.items()):
+        if (bad := _CONTROL.search(value)) is not None:
+            raise VariableValueError(
+                f"the value of variable {name} contains a control character "
+                f"(U+{ord(bad.group(0)):04X}); it would go into commands and the status "
+                "log: give a value without tabs, newlines or escapes")
+    inside_quotes: set[str] = set()
+    for spec in template.items():
+        inside_quotes |= variables_inside_quotes(spec.verify)
+    for name in sorted(inside_quotes & resolved.keys()):
+        if not _SAFE_WORD.fullmatch(resolved[name]):
+            raise VariableValueError(
+                f"variable {name} is used inside quotes in a verify command, where quoting "
+                f"cannot protect it: its value may hold only letters, digits and @%+=:,./- "
+                f"(got {resolved[name]!r})")
     return resolved
+
+
+def variables_inside_quotes(command: str) -> set[str]:
+    """Names of the ``{{variables}}`` written inside '...' or "..." in a shell command."""
+    names: set[str] = set()
+    quote = ""
+    i = 0
+    while i < len(command):
+        char = command[i]
+        if quote and (match := _VARIABLE.match(command, i)) is not None:
+            names.add(match.group(1))
+            i = match.end()
+            continue
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote and char == quote:
+            quote = ""
+        elif not quote and char in "'\"":
+            quote = char
+        i += 1
+    return names
 
 
 def substitute(text: str, values: Mapping[str, str]) -> str:
@@ -174,13 +222,17 @@ def substitute(text: str, values: Mapping[str, str]) -> str:
 
 
 def substitute_template(template: Template, values: Mapping[str, str]) -> Template:
-    """The template with every variable in its substituted fields replaced."""
+    """The template with every variable in its substituted fields replaced.
+
+    In ``verify`` (a shell command) each value is shell-quoted: one word, never code.
+    """
+    quoted = {name: shlex.quote(value) for name, value in values.items()}
     phases = []
     for phase_spec in template.phases:
         items = tuple(
             replace(spec, title=substitute(spec.title, values),
                     details=substitute(spec.details, values),
-                    verify=substitute(spec.verify, values),
+                    verify=substitute(spec.verify, quoted),
                     rollback=substitute(spec.rollback, values),
                     audience=substitute(spec.audience, values))
             for spec in phase_spec.items

@@ -14,7 +14,6 @@ from updeck.models.rollups import (
     metric_status,
     metric_statuses,
     overall_progress,
-    parse_target,
     phase_progress,
     progress,
     traceability,
@@ -141,6 +140,7 @@ def test_current_phase() -> None:
     assert current_phase(d.state) == "execute"  # communicate is empty (absent)
     d.ok(DecideApproval, item="go", go=True)
     assert current_phase(d.state) == "monitor"
+    d.ok(RecordMetric, item="p95", value="140ms")
     d.move("p95", A.DONE)
     assert current_phase(d.state) == "monitor"  # all complete: the last phase
 
@@ -236,7 +236,8 @@ def test_workload_per_owner() -> None:
     ("3", "== 0", False),
     ("0.5h", "> 20m", True),
     ("140", "<= 150ms", True),  # a bare reading is in the target's unit
-    ("120 RPS", ">= 100 rps", True),
+    ("120", ">= 100 per second", True),  # the qualifier is shown, not compared
+    ("0.9%", "<= 0.5% of requests", False),
 ])
 def test_compare_to_target(value: str, target: str, met: bool) -> None:
     assert compare_to_target(value, target)[0] is met
@@ -250,11 +251,9 @@ def test_not_comparable(value: str, target: str) -> None:
     assert met is None and reason
 
 
-def test_parse_target() -> None:
-    assert parse_target("<= 150ms") == ("<=", 150.0, "ms")
-    assert parse_target(">=99.9%") == (">=", 99.9, "%")
-    assert parse_target("== 0") == ("==", 0.0, "")
-    assert parse_target("150ms") is None
+def test_a_target_without_a_comparator_is_not_comparable() -> None:
+    met, reason = compare_to_target("150ms", "150ms")
+    assert met is None and "comparator" in reason
 
 
 def test_metric_status_uses_the_latest_reading() -> None:

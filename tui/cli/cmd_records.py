@@ -19,6 +19,7 @@ from updeck.models.commands import (
     RecordMetric,
 )
 from updeck.models.project import Window
+from updeck.models.rollups import metric_status, reading_problem
 from updeck.tui.cli.context import (
     Context,
     print_events,
@@ -67,7 +68,21 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_metric(args: argparse.Namespace) -> int:
-    return _record(args, RecordMetric, item=args.item, value=args.value, note=args.note)
+    """Refuse a reading that is not of the target's unit kind (exit 2), then say whether it
+    is on target."""
+    ctx = Context(args)
+    project_id = ctx.project_id()
+    state = ctx.state(project_id)
+    spec = state.specs.get(args.item)
+    if spec is not None and (bad := reading_problem(spec, args.value)) is not None:
+        raise CliError(bad, EXIT_USAGE)
+    print_events(ctx.submit(project_id, RecordMetric(item=args.item, value=args.value, note=args.note,
+                                                     by=ctx.operator, at=ctx.now())))
+    state = ctx.state(project_id)
+    status = metric_status(state.specs[args.item], state.items[args.item])
+    verdict = {True: "on target", False: "OFF TARGET", None: "not compared"}[status.met]
+    warn(f"{args.item}: {verdict}: {status.reason}")
+    return EXIT_OK
 
 
 def cmd_cost(args: argparse.Namespace) -> int:

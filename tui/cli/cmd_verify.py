@@ -48,10 +48,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     timeout = value(lambda: parse_timeout(args.timeout))
     operator = ctx.operator
     warn(f"verify {args.item}: {spec.title}")
-    warn(f"command (through the shell on {operator.host or 'this host'} as {operator.user}, "
+    warn(f"command (in bash -o pipefail -u on {operator.host or 'this host'} as {operator.user}, "
          f"timeout {format_duration(timeout)}):")
     with contextlib.suppress(OSError, ValueError):
         print(clean(f"    {command}"), file=sys.stderr, flush=True)
+    if spec.expect_exit or spec.expect_output:
+        wanted = f"exit {spec.expect_exit}" + (
+            f" and output matching /{spec.expect_output}/" if spec.expect_output else "")
+        warn(clean(f"passes on {wanted}"))
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("not running the verify command: there is no terminal to confirm on "
@@ -65,12 +69,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         out.flush()
 
     try:
-        run = run_check(command, timeout, echo)
+        run = run_check(command, timeout, echo, expect_exit=spec.expect_exit,
+                        expect_output=spec.expect_output)
     except OSError as exc:
         raise CliError(f"could not start the shell to run the verify command: {exc}", EXIT_USAGE) from None
     record = RecordVerification(
         item=args.item, command=command, exit_code=run.exit_code, output_tail=run.output_tail,
-        duration=run.duration, host=operator.host, by=operator, at=ctx.now())
+        duration=run.duration, host=operator.host, by=operator, at=ctx.now(), failure=run.failure)
     patience = time.monotonic() + RECORD_PATIENCE
     while True:  # the command ran: try hard to record it, and never lose it silently
         try:
@@ -84,14 +89,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
             failure: StorageError = exc
         except WriteFailed as exc:
             failure = exc
-        verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+        verdict = "passed" if run.passed else f"failed ({run.failure})"
         raise CliError(f"the verify command ran and {verdict} in {run.duration:.1f}s, but it "
                        f"could not be recorded: {failure}", EXIT_REFUSED) from None
     seq = events[-1].seq if events else "?"
-    verdict = "passed" if run.exit_code == 0 else f"FAILED (exit {run.exit_code})"
+    recorded = ctx.state(project_id).items[args.item].last_verification
+    failure = recorded.failure if recorded is not None else run.failure
+    verdict = "passed" if not failure else f"FAILED: {failure}"
     warn(f"verification {verdict} in {run.duration:.1f}s; recorded as event #{seq}")
     if run.interrupted:
         raise KeyboardInterrupt
-    return EXIT_OK if run.exit_code == 0 else EXIT_REFUSED
+    return EXIT_OK if not failure else EXIT_REFUSED
 
 

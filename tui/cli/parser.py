@@ -135,7 +135,7 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                 "updeck window crm set '2026-12-05 22:00' 4h")),
     "verify": ("run an item's verify command and record the result",
                "Show the item's verify command, ask for confirmation (or take --yes), run it\n"
-               "through the shell with a timeout, stream its output, and record its exit\n"
+               "in bash (pipefail) with a timeout, stream its output, and record its exit\n"
                "code, the last 4 KB of output, the duration, the host and the operator in the\n"
                "status log. Exit 0 when the command passed, 1 when it failed. Nothing is run\n"
                "without that explicit request; without a terminal, --yes is required.",

@@ -280,21 +280,24 @@ class UpdeckApp(App[int]):
         repo = self.repo
         self.notify(f"running the verification of {item_id}…", title="Verify", timeout=4)
         own = self.own_seqs.setdefault(project_id, set())
+        live = self.live.get(project_id)
+        spec = live.state.specs.get(item_id) if live is not None else None
+        expect = {"expect_exit": spec.expect_exit, "expect_output": spec.expect_output} if spec else {}
 
         def job() -> Message:
             try:
-                run = run_check(command, timeout)
+                run = run_check(command, timeout, **expect)
             except OSError as exc:
-                run = CheckRun(127, f"could not run: {exc}", 0.0)
+                run = CheckRun(127, f"could not run: {exc}", 0.0, failure=f"not run: {exc}")
             record = RecordVerification(item=item_id, command=command, exit_code=run.exit_code,
                                         output_tail=run.output_tail, duration=run.duration,
-                                        host=host, by=operator, at=now())
+                                        host=host, by=operator, at=now(), failure=run.failure)
             result = _submit_patiently(repo, project_id, record, run)
             if isinstance(result, Refusal):
                 return CommandRefused(result.reason)
             own.update(e.seq for e in result)
             self.post_message(VerificationFinished(item_id, run.exit_code, run.output_tail,
-                                                   run.duration))
+                                                   run.duration, run.failure))
             state, events = repo.changes_since(project_id, 0 if project_id not in self.live
                                                else self.live[project_id].seq)
             message = ProjectChanged(project_id, state, events, own=True)
@@ -401,11 +404,11 @@ class UpdeckApp(App[int]):
         self.notify(message.text, title="Not saved", severity="error", timeout=10, markup=False)
 
     def on_verification_finished(self, message: VerificationFinished) -> None:
-        if message.exit_code == 0:
+        if not message.failure:
             self.notify(f"{message.item}: verification passed ({message.duration:.1f}s)",
                         title="Verify", markup=False)
         else:
-            self.notify(f"{message.item}: verification FAILED, exit {message.exit_code}",
+            self.notify(f"{message.item}: verification FAILED: {message.failure}",
                         title="Verify", severity="error", timeout=10, markup=False)
 
 
@@ -421,7 +424,7 @@ def _submit_patiently(repo: Any, project_id: str, record: RecordVerification,
             if time.monotonic() < deadline:
                 time.sleep(0.5)
                 continue
-            verdict = "passed" if run.exit_code == 0 else f"failed (exit {run.exit_code})"
+            verdict = "passed" if run.passed else f"failed ({run.failure})"
             raise StorageError(f"the verification ran and {verdict} in {run.duration:.1f}s, "
                                f"but the project stayed busy and it was not recorded") from None
 

@@ -119,9 +119,11 @@ class ProjectCreated(Message):
 
 
 class VerificationFinished(Message):
-    def __init__(self, item: str, exit_code: int, output_tail: str, duration: float) -> None:
+    def __init__(self, item: str, exit_code: int, output_tail: str, duration: float,
+                 failure: str = "") -> None:
         super().__init__()
         self.item = item
         self.exit_code = exit_code
         self.output_tail = output_tail
         self.duration = duration
+        self.failure = failure  # why it did not pass; "" = passed

@@ -131,7 +131,7 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
     if run.verifications:
         out.append("\n\nVerification evidence", style="bold underline")
         for v in run.verifications[-5:]:
-            verdict = "✔ passed" if v.passed else f"✘ FAILED exit {v.exit_code}"
+            verdict = "✔ passed" if v.passed else f"✘ FAILED: {v.failure}"
             out.append(f"\n  {verdict}", style="green" if v.passed else "bold red")
             out.append(f" {hhmm(v.at)} by {plain(v.by)} on {plain(v.host)}, {v.duration:.1f}s")
             out.append(f"\n  $ {plain(v.command)}", style="dim")
