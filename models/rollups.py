@@ -7,7 +7,6 @@ items count as complete everywhere.
 
 from __future__ import annotations
 
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 

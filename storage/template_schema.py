@@ -20,6 +20,7 @@ from updeck.models.template import (
 )
 from updeck.storage import yaml_nodes
 from updeck.storage.template_errors import TemplateError
+from updeck.storage.template_evidence import check_evidence
 from updeck.storage.template_fields import ITEM_ID, FieldReader, Pos, plain_value
 from updeck.storage.yaml_nodes import (
     TAG_INT,
@@ -39,7 +40,8 @@ VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOP_KEYS = ("format", "id", "name", "version", "description", "extends", "variables", "roles",
             "stakeholders", "window", "phases", "drop")
 ITEM_KEYS = ("id", "title", "details", "kind", "owner", "required", "estimate", "depends_on", "at",
-             "due", "verify", "rollback", "rollback_estimate", "point_of_no_return", "approvers",
+             "due", "verify", "expect_exit", "expect_output", "rollback", "rollback_estimate",
+             "point_of_no_return", "approvers",
              "priority", "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags")
 PHASE_KEYS = ("description", "items")
 VARIABLE_KEYS = ("name", "prompt", "default", "required")
@@ -64,6 +66,7 @@ class RawItem:
     pos: Pos
     dep_pos: list[Pos]
     cover_pos: list[Pos]
+    value_pos: dict[str, Pos] = field(default_factory=dict)  # where each value was written
 
 
 @dataclass(slots=True)
@@ -362,6 +365,7 @@ class SchemaChecker(FieldReader):
         for key in ("baseline", "target"):
             if key in found and kind and kind != "metric":
                 self.error(found[key].key_node, f"{key}: only for kind metric ({label} is kind {kind})")
+        check_evidence(self, found, kw, label, kind)
         if "audience" in found and kind and kind not in ("comms", "training"):
             self.error(found["audience"].key_node, f"audience: only for kind comms or training ({label} is "
                                                    f"kind {kind})")
@@ -377,7 +381,8 @@ class SchemaChecker(FieldReader):
             extensions=extensions, **kw,
         )
         return RawItem(spec, self.path, self.pos(found["id"].value),
-                        [p for _, p in deps], [p for _, p in covers])
+                        [p for _, p in deps], [p for _, p in covers],
+                        {key: self.pos(entry.value) for key, entry in found.items()})
 
 
 def check_bytes(data: bytes, shown: str) -> tuple[RawTemplate, list[TemplateError]]:

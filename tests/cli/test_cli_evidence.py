@@ -28,7 +28,7 @@ phases:
         verify: echo ready | false | cat
       - id: wants-output
         title: Expects a word in the output
-        verify: echo "state: degraded"
+        verify: 'echo "state: degraded"'
         expect_output: "^state: ready$"
       - id: wants-exit
         title: Expects exit 3

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from updeck.models.commands import RecordMetric, RecordVerification
 from updeck.models.project import instantiate
-from updeck.models.template import ItemSpec, PhaseSpec, Template, Variable, VariableValueError
-from updeck.models.verify_verdict import cannot_fail, judge_run
 from updeck.models.report import build_report
 from updeck.models.schedule import compute_schedule
-from tests.support.engine import A, S, Driver, item
+from updeck.models.template import ItemSpec, PhaseSpec, Template, Variable, VariableValueError
+from updeck.models.verify_verdict import cannot_fail, judge_run
+
+from tests.support.engine import A, Driver, S, item
 
 
 def metric_plan() -> Driver:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from updeck.models.metric_target import (
     ReadingError,
     TargetError,

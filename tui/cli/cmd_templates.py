@@ -43,9 +43,10 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from updeck.storage.template_lint import lint_file
     from updeck.storage.templates import TemplateErrors, load_template_file
 
-    bad = unreadable = 0
+    bad = unreadable = warned = 0
     for name in args.files:
         try:
             load_template_file(name)
@@ -54,12 +55,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 emit(str(error))
             bad += 1
             unreadable += exc.unreadable
-        else:
-            emit(f"{name}: ok")
+            continue
+        warnings = lint_file(name)
+        for warning in warnings:
+            emit(str(warning))
+        warned += bool(warnings)
+        emit(f"{name}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""))
     if unreadable:
         raise CliError(f"{unreadable} of {len(args.files)} files could not be read", EXIT_USAGE)
     if bad:
         raise CliError(f"{bad} of {len(args.files)} files have errors", EXIT_REFUSED)
+    if warned and args.strict:
+        raise CliError(f"{warned} of {len(args.files)} files have warnings (--strict)", EXIT_REFUSED)
     return EXIT_OK
 
 

@@ -94,11 +94,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
                        f"could not be recorded: {failure}", EXIT_REFUSED) from None
     seq = events[-1].seq if events else "?"
     recorded = ctx.state(project_id).items[args.item].last_verification
-    failure = recorded.failure if recorded is not None else run.failure
-    verdict = "passed" if not failure else f"FAILED: {failure}"
+    why = recorded.failure if recorded is not None else run.failure
+    verdict = "passed" if not why else f"FAILED: {why}"
     warn(f"verification {verdict} in {run.duration:.1f}s; recorded as event #{seq}")
     if run.interrupted:
         raise KeyboardInterrupt
-    return EXIT_OK if not failure else EXIT_REFUSED
+    return EXIT_OK if not why else EXIT_REFUSED
 
 

@@ -59,10 +59,12 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                   "whether each is shadowed by an earlier one or broken.",
                   ("updeck templates", "updeck templates --json | jq '.[].id'")),
     "validate": ("check template files",
-                 "Check template files. Every error is printed as FILE:LINE:COL: message.\n"
-                 "Exit 0 when every file is valid, 1 when one has errors, 2 when one cannot\n"
-                 "be read.",
-                 ("updeck validate plans/pg.yaml", "updeck validate plans/*.yaml")),
+                 "Check template files. Every error is printed as FILE:LINE:COL: message,\n"
+                 "every warning (a verify command that cannot fail, a point of no return with\n"
+                 "no rollback plan before it) as FILE:LINE:COL: warning: message. Exit 0 when\n"
+                 "every file is valid (warnings too, unless --strict), 1 when one has errors,\n"
+                 "2 when one cannot be read.",
+                 ("updeck validate plans/pg.yaml", "updeck validate --strict plans/*.yaml")),
     "import": ("turn a Markdown runbook into a template",
                "Turn a Markdown runbook into a template: YAML on stdout or in OUT. Lines that\n"
                "could not be used are reported on stderr.",
@@ -216,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("validate")
     p.add_argument("files", metavar="FILE", nargs="+", help="template files to check")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
 
     p = add("import")
     p.add_argument("file", metavar="FILE", help="the Markdown runbook")

@@ -65,12 +65,12 @@ def find_bash() -> str:
 
 def run_check(command: str, timeout: float, echo: Callable[[bytes], None] | None = None, *,
               expect_exit: int = 0, expect_output: str = "",
-              env: Mapping[str, str] | None = None) -> CheckRun:
+              env: Mapping[str, str] | None = None, cwd: str | None = None) -> CheckRun:
     """Run ``command``; OSError when the shell itself cannot be started."""
     started = time.monotonic()
     proc = subprocess.Popen([find_bash(), *SHELL_FLAGS, command], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, env=None if env is None else dict(env))
+                            start_new_session=True, env=None if env is None else dict(env), cwd=cwd)
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     tail = bytearray()

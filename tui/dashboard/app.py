@@ -282,11 +282,12 @@ class UpdeckApp(App[int]):
         own = self.own_seqs.setdefault(project_id, set())
         live = self.live.get(project_id)
         spec = live.state.specs.get(item_id) if live is not None else None
-        expect = {"expect_exit": spec.expect_exit, "expect_output": spec.expect_output} if spec else {}
+        expect_exit = spec.expect_exit if spec is not None else 0
+        expect_output = spec.expect_output if spec is not None else ""
 
         def job() -> Message:
             try:
-                run = run_check(command, timeout, **expect)
+                run = run_check(command, timeout, expect_exit=expect_exit, expect_output=expect_output)
             except OSError as exc:
                 run = CheckRun(127, f"could not run: {exc}", 0.0, failure=f"not run: {exc}")
             record = RecordVerification(item=item_id, command=command, exit_code=run.exit_code,
