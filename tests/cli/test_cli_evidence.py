@@ -4,6 +4,7 @@ warnings, variables in verify commands."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,16 @@ phases:
         kind: metric
         target: <= 6 working days
 """
+
+
+def test_import_refuses_what_is_not_a_regular_file_or_too_big(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "runbook.md"
+    os.mkfifo(fifo)  # nothing writes to it: reading would wait forever
+    result = cli("import", str(fifo), timeout=20)
+    assert result.code == 2 and "not a regular file" in result.err, str(result)
+    result = cli("import", str(tmp_path), timeout=20)
+    assert result.code == 2 and "not a regular file" in result.err, str(result)
+    big = tmp_path / "big.md"
+    big.write_text("- [ ] step\n" * 120_000)
+    result = cli("import", str(big), timeout=20)
+    assert result.code == 2 and "1 MiB" in result.err, str(result)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,14 +72,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_runbook(path: Path) -> str:
+    """The runbook's text; refused at once (exit 2) when it is not a regular file (a pipe,
+    a device, a folder) or is over 1 MiB, before anything waits on it or reads it all."""
+    from updeck.storage.markdown_rules import MAX_RUNBOOK_BYTES
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CliError(f"{path} is not a regular file; import reads a Markdown file", EXIT_USAGE)
+    if info.st_size > MAX_RUNBOOK_BYTES:
+        raise CliError(f"{path} is {info.st_size // 1024} KiB, over the 1 MiB a runbook may have; "
+                       "split it", EXIT_USAGE)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe swapped in: no wait
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CliError(f"{path} is not a regular file; import reads a Markdown file", EXIT_USAGE)
+            data = handle.read(MAX_RUNBOOK_BYTES + 1)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+    if len(data) > MAX_RUNBOOK_BYTES:
+        raise CliError(f"{path} is over the 1 MiB a runbook may have; split it", EXIT_USAGE)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not UTF-8 text", EXIT_USAGE) from None
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from updeck.storage.markdown_import import import_markdown
 
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CliError(f"{args.file} is not UTF-8 text", EXIT_USAGE) from None
+    text = read_runbook(path)
     result = import_markdown(text, source=str(path), template_id=args.template_id or None)
     for entry in result.skipped:
         warn(f"skipped: {entry}")
