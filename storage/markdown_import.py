@@ -29,17 +29,25 @@ How each item is filled in
   italic markers and link targets; cut at a sentence end (or a word) near 100
   characters, the full text kept in ``details``. Placeholders such as ``<VERSION>``,
   ``X.Y`` or ``{{name}}`` are kept verbatim; nothing is rendered.
-- ``verify``: the first fenced code block after the step when the step reads like a
-  check (check, verify, confirm, ensure, make sure, validate...) or every command in the
-  block reads like a read-only check (``kubectl get``, ``select``, ``systemctl status``,
-  ``curl``...); an inline command after "command:" in a check step. Other code goes
-  into ``details`` as a fenced block.
-- ``owner``: the first ``@name`` mention (not an e-mail address).
+- ``verify`` (rules in :mod:`updeck.storage.markdown_rules`): the first fenced code block
+  after the step that is shell (``sh``, ``bash``, ``shell``, ``console`` -- its ``$``
+  lines --), or has no language and sits under a heading, step or line that says
+  check/verify/confirm; the step or every command must read like a check; nothing
+  destructive (``rm -rf``, ``| sh``, ``| bash``, ``mkfs``, ``dd of=``, ``DROP``) and no SQL.
+  An inline command of a check step follows the same rules. Other code goes into
+  ``details`` as a fenced block; a check whose code was refused is listed in ``skipped``.
+- ``owner``: ``(owner: NAME)`` (taken out of the title), ``@name`` (not an e-mail
+  address) or ``Owner: NAME``, whichever comes first.
 - ``estimate``: the first duration in the title, else in the step's details:
   ``~30 minutes``, ``2 hours``, ``45s``, ``up to 40 minutes``, ``5 (mins)``,
-  ``(mins): 5``; a range such as ``30-60 seconds`` takes its upper bound.
-- ``kind``: ``check`` for checks and questions, ``comms`` in the communicate phase,
-  else ``task``.
+  ``(mins): 5``; a range such as ``30-60 seconds`` takes its upper bound. A duration
+  after "after", "every", "older than", "retention"... says when, not how long: skipped.
+- ``kind``: ``approval`` for a go/no-go line (approvers: its owner, else
+  ``change-manager``, listed in ``skipped`` to be named), ``check`` for checks and
+  questions, ``comms`` in the communicate phase, else ``task``. A heading with go/no-go
+  adds an approval after the steps under it (its criteria).
+- ``point_of_no_return``: the step's text or the prose after it says "point of no
+  return" (or a heading does: its first step).
 - ``depends_on``: each step depends on the previous step *of the same section* -- a
   runbook section is usually meant to be done in order; sections themselves are left
   independent, since runbooks often hold alternatives. Edit the result to taste.
@@ -64,11 +72,12 @@ requirement(s)                                             requirements
 anything else                                              execute
 =========================================================  ================
 
-Rollback sections: their steps are imported as optional (``required: false``)
-execute items tagged ``rollback`` with ``when: only when rolling back`` (so no
-checkbox is lost), and the section's text (steps, prose and code) is also attached as
+Rollback sections: the section's text (steps with their details, prose and code) is
 the ``rollback`` text of the last forward item before the section, or of the first one
-after it when none came before.
+after it when none came before; its steps are not forward items
+(``ImportResult.folded_into_rollback`` counts their checkboxes). A runbook with no
+forward step at all keeps them as optional (``required: false``) execute items tagged
+``rollback`` with ``when: only when rolling back``. A runbook over 1 MiB is refused.
 
 Not imported, and reported in ``skipped``: table rows, front matter, bullets that
 define terms (`` `name` - what it is``), code blocks that follow no step, checkboxes
@@ -87,10 +96,15 @@ from typing import Any
 import yaml
 from updeck.models.phases import PHASE_IDS
 from updeck.storage.markdown_blocks import BlockParser, clean_lines
+from updeck.storage.markdown_rules import (
+    MAX_RUNBOOK_BYTES,
+    OWNER_IN_TITLE,
+    inline_verdict,
+    owner_of,
+)
 from updeck.storage.markdown_steps import Step, StepBuilder
 from updeck.storage.markdown_words import (
     CHECK_WORDS,
-    MENTION,
     find_estimate,
     inline_text,
     make_slug,
@@ -98,7 +112,9 @@ from updeck.storage.markdown_words import (
 )
 from updeck.storage.yaml_nodes import MAX_BYTES
 
-__all__ = ["ImportResult", "MarkdownImportError", "import_markdown"]
+__all__ = ["MAX_RUNBOOK_BYTES", "ImportResult", "MarkdownImportError", "import_markdown"]
+
+GUESSED_APPROVER = "change-manager"
 
 
 class MarkdownImportError(ValueError):
@@ -115,9 +131,11 @@ class ImportResult:
     items_count: int
     checkbox_count: int
     skipped: list[str] = field(default_factory=list)
+    folded_into_rollback: int = 0  # checkboxes of rollback sections, now rollback text
 
 
-def _item_dicts(items: list[Step], source: str) -> dict[str, list[dict[str, Any]]]:
+def _item_dicts(items: list[Step], source: str, guessed: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The template's items by phase; what had to be guessed is added to ``guessed``."""
     taken: set[str] = set()
     next_number: dict[str, int] = {}
     previous_in_section: dict[int, str] = {}
@@ -125,7 +143,7 @@ def _item_dicts(items: list[Step], source: str) -> dict[str, list[dict[str, Any]
     for it in items:
         paragraphs = re.split(r"\n\s*\n", it.text.strip())
         first = " ".join(paragraphs[0].split("\n"))
-        title, cut = make_title(first)
+        title, cut = make_title(OWNER_IN_TITLE.sub("", first) or first)
         base = make_slug(title)
         number = next_number.get(base, 1)
         item_id = base if number == 1 else f"{base}-{number}"
@@ -144,15 +162,24 @@ def _item_dicts(items: list[Step], source: str) -> dict[str, list[dict[str, Any]
             entry["details"] = "\n\n".join(d for d in details if d.strip())
         kind = "task"
         plain = inline_text(first)
-        if CHECK_WORDS.match(plain) or plain.rstrip().endswith("?"):
+        if it.approval:
+            kind = "approval"
+        elif CHECK_WORDS.match(plain) or plain.rstrip().endswith("?"):
             kind = "check"
         elif it.phase == "communicate":
             kind = "comms"
         if kind != "task":
             entry["kind"] = kind
-        mention = MENTION.search(it.text)
-        if mention:
-            entry["owner"] = mention.group(1)
+        owner = owner_of(it.text)
+        if owner:
+            entry["owner"] = owner
+        if it.approval:
+            entry["approvers"] = [owner or GUESSED_APPROVER]
+            if not owner:
+                guessed.append(f"{source}:{it.line}: \"{title[:60]}\" is a go/no-go: imported as an "
+                               f"approval by {GUESSED_APPROVER}; name the real approvers")
+        if it.point_of_no_return:
+            entry["point_of_no_return"] = True
         if it.rollback_step:
             entry["required"] = False
         estimate = find_estimate(inline_text(it.text)) or find_estimate(inline_text(" ".join(it.details)))
@@ -162,11 +189,15 @@ def _item_dicts(items: list[Step], source: str) -> dict[str, list[dict[str, Any]
         if prev:
             entry["depends_on"] = [prev]
         previous_in_section[it.section_key] = item_id
-        verify = it.verify
+        verify = "" if it.approval else it.verify
         if not verify and kind == "check":
             inline = re.search(r"`([^`]*\s[^`]*)`", first)
-            if inline:
+            why = inline_verdict(inline.group(1)) if inline else None
+            if inline and why is None:
                 verify = inline.group(1).strip()
+            elif inline:
+                guessed.append(f"{source}:{it.line}: the command in \"{title[:60]}\" was not made a "
+                               f"verify: {why}")
         if verify:
             entry["verify"] = verify
         if it.rollback:
@@ -214,6 +245,10 @@ def import_markdown(text: str, *, source: str = "runbook.md", template_id: str |
     if template_id is not None and (not TEMPLATE_ID.fullmatch(template_id) or len(template_id) > 64):
         raise MarkdownImportError(f"{template_id!r} is not a valid template id; use lowercase letters, "
                                   "digits and '-', at most 64 characters")
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_RUNBOOK_BYTES:
+        raise MarkdownImportError(f"{source}: the runbook is {size // 1024} KiB, over the 1 MiB an import "
+                                  "reads; split it")
     lines = clean_lines(text)
     parser = BlockParser(lines, source)
     blocks = parser.parse()
@@ -224,7 +259,7 @@ def import_markdown(text: str, *, source: str = "runbook.md", template_id: str |
     stem = re.sub(r"\.(md|markdown|txt)$", "", source.rsplit("/", 1)[-1], flags=re.I)
     name = first_heading or stem or "Imported runbook"
     tid = template_id or _template_id(first_heading or stem)
-    phases = _item_dicts(items, source)
+    phases = _item_dicts(items, source, skipped)
     data: dict[str, Any] = {
         "format": 1,
         "id": tid,
@@ -246,4 +281,4 @@ def import_markdown(text: str, *, source: str = "runbook.md", template_id: str |
         load_template_text(yaml_text, name=f"{source} (imported)", search_path=[])
     except TemplateErrors as exc:
         raise MarkdownImportError(f"the imported template does not validate:\n{exc}") from None
-    return ImportResult(yaml_text, data, len(items), builder.checkboxes, skipped)
+    return ImportResult(yaml_text, data, len(items), builder.checkboxes, skipped, builder.folded)

@@ -17,6 +17,8 @@ DESTRUCTIVE = re.compile(
     r"\bdd\b[^\n|;&]*\bof=|"
     r"\bDROP\s",
     re.I)
+_SQL = re.compile(r"^\s*(?:select|insert|update|delete|alter|create|drop|with|truncate|grant|revoke|"
+                  r"begin|commit|rollback|vacuum|analyze|explain|set|reindex|checkpoint)\b", re.I)
 GO_NO_GO = re.compile(r"\bgo\s*(?:/|-|\bor\b|\band\b)?\s*no[\s-]*go\b", re.I)
 POINT_OF_NO_RETURN = re.compile(r"\bpoint[\s-]+of[\s-]+no[\s-]+return\b|\bPONR\b", re.I)
 _OWNER_FORMS = (
@@ -60,6 +62,8 @@ def verify_verdict(lang: str, code: str, *, check_context: bool, reads_like_chec
     lang = lang.lower()
     if lang and lang not in SHELL_LANGS:
         return f"it is {lang}, not shell"
+    if looks_like_sql(code):
+        return "it is SQL, not shell"
     if not lang and not check_context:
         return "it has no language and no check/verify/confirm line introduces it"
     if not (check_context or reads_like_check):
@@ -68,6 +72,20 @@ def verify_verdict(lang: str, code: str, *, check_context: bool, reads_like_chec
     if bad is not None:
         return f"it contains '{bad}', which is not a check"
     return None
+
+
+def looks_like_sql(code: str) -> bool:
+    """Whether the first command of ``code`` is an SQL statement (``select ...;``)."""
+    lines = [line for line in code.splitlines() if line.strip() and not line.strip().startswith("--")]
+    return bool(lines) and _SQL.match(lines[0]) is not None
+
+
+def inline_verdict(command: str) -> str | None:
+    """Why an inline command of a check step may NOT become its verify (None: it may)."""
+    if looks_like_sql(command):
+        return "it is SQL, not shell"
+    bad = destructive_part(command)
+    return None if bad is None else f"it contains '{bad}', which is not a check"
 
 
 def owner_of(text: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from updeck.models.durations import format_duration
+from updeck.storage.markdown_rules import is_not_an_estimate
 
 TITLE_LIMIT = 100
 ID_LIMIT = 48
@@ -114,6 +115,8 @@ def find_estimate(text: str) -> str | None:
     best: tuple[int, int] | None = None  # (position, seconds)
     for pattern in (_DURATION_WORDS, _DURATION_PAREN_AFTER):
         for match in pattern.finditer(text):
+            if is_not_an_estimate(text[:match.start()]):
+                continue  # "after 30 days", "every 7 days": when, not how long
             groups = [g for g in match.groups() if g]
             unit = groups[-1].lower()
             numbers = [float(g) for g in groups[:-1]]
@@ -124,7 +127,8 @@ def find_estimate(text: str) -> str | None:
     before = _DURATION_PAREN_BEFORE.search(text)
     if before and (best is None or before.start() < best[0]):
         best = (before.start(), int(float(before.group(2)) * _UNIT_SECONDS[before.group(1)[0].lower()]))
-    compact = _DURATION_COMPACT.search(text)
+    compact = next((m for m in _DURATION_COMPACT.finditer(text)
+                    if not is_not_an_estimate(text[:m.start()])), None)
     if compact and (best is None or compact.start() < best[0]):
         total = 0.0
         for number, unit in re.findall(r"(\d+(?:\.\d+)?)([smhdw])", compact.group(1)):

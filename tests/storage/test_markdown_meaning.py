@@ -58,7 +58,7 @@ def test_the_issue_runbook_imports_with_meaning() -> None:
     found = by_title(RUNBOOK)
     assert found["Go/no-go call with the change board"]["kind"] == "approval"
     assert found["Go/no-go call with the change board"]["approvers"]
-    switch = found["Switch the DNS @erin"]
+    switch = next(item for title, item in found.items() if title.startswith("Switch the DNS @erin"))
     assert switch["point_of_no_return"] is True and switch["owner"] == "erin"
     assert found["Take the backup"]["owner"] == "Dana"  # "(owner: NAME)" leaves the title
     agent = found["Install the agent"]
@@ -106,7 +106,8 @@ def test_code_without_a_language_needs_a_check_line() -> None:
 
 
 def test_a_check_heading_allows_code_without_a_language() -> None:
-    [item] = items("# Upgrade\n## Verify the cluster\n- [ ] Nodes are ready\n\n```\nkubectl get nodes\n```\n")
+    [item] = items("# Upgrade\n## Verify the cluster\n- [ ] Nodes are ready\n\n"
+                   "```\nkubectl get nodes\n```\n")
     assert item["verify"] == "kubectl get nodes"
 
 
@@ -123,7 +124,8 @@ def test_a_go_no_go_heading_becomes_an_approval_after_its_criteria() -> None:
 
 
 def test_a_point_of_no_return_line_sets_the_flag_on_its_step() -> None:
-    found = by_title("# Steps\n1. Stop the old cluster\n2. Run pg_upgrade --link. Point of no return!\n3. Start\n")
+    found = by_title("# Steps\n1. Stop the old cluster\n"
+                     "2. Run pg_upgrade --link. Point of no return!\n3. Start\n")
     assert found["Run pg_upgrade --link. Point of no return!"]["point_of_no_return"] is True
     assert "point_of_no_return" not in found["Stop the old cluster"]
 
@@ -171,5 +173,13 @@ def test_no_fixture_runbook_gets_a_destructive_or_non_shell_verify() -> None:
             for item in phase["items"]:
                 if "verify" in item:
                     assert destructive_part(item["verify"]) is None, (path.name, item)
-                    assert not item["verify"].lstrip().lower().startswith(("select ", "update ", "insert ")), \
-                        (path.name, item)
+                    first = item["verify"].lstrip().lower()
+                    assert not first.startswith(("select ", "update ", "insert ")), (path.name, item)
+
+
+def test_sql_never_becomes_a_verify() -> None:
+    inline = "# Checks\n* Verify the connection count:\n`select count(*) from pg_stat_activity;`\n"
+    assert "verify" not in items(inline)[0]
+    block = "# Checks\n- [ ] Verify the lag\n\n```\nselect pg_last_wal_replay_lsn();\n```\n"
+    [item] = items(block)
+    assert "verify" not in item and "pg_last_wal_replay_lsn" in item["details"]
