@@ -12,6 +12,7 @@ from typing import Any
 
 from updeck.models.durations import format_duration
 from updeck.models.events import Event, EventKind
+from updeck.models.verify_verdict import legacy_failure
 
 _MOVE_WORD: dict[EventKind, str] = {
     EventKind.ITEM_STARTED: "started",
@@ -43,7 +44,8 @@ def event_text(event: Event) -> str:
         return f"note: {p.get('text', '')}"
     if kind is EventKind.VERIFICATION_RECORDED:
         code = p.get("exit_code")
-        verdict = "passed" if code == 0 else f"failed (exit {code})"
+        failure = str(p["failure"]) if "failure" in p else legacy_failure(int(code or 0))
+        verdict = "passed" if not failure else f"FAILED ({failure})"
         seconds = float(p.get("duration", 0.0) or 0.0)
         took = f"{seconds:.1f}s" if seconds < 60 else format_duration(seconds)
         return f"verification {verdict} in {took} on {p.get('host') or '?'}: {p.get('command', '')}"

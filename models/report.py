@@ -72,7 +72,7 @@ def _item_data(spec: ItemSpec, run: ItemRun, schedule: Schedule, late: dict[str,
         "cost_actual": run.actual_cost,
         "verify": spec.verify,
         "verification": None if last is None else {
-            "exit_code": last.exit_code, "passed": last.passed, "by": last.by,
+            "exit_code": last.exit_code, "passed": last.passed, "failure": last.failure, "by": last.by,
             "at": _iso(last.at), "host": last.host, "duration": last.duration,
         },
         "point_of_no_return": spec.point_of_no_return,
@@ -270,7 +270,7 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
         "metrics": _metrics(state),
         "verifications": [
             {"item": item_id, "command": v.command, "exit_code": v.exit_code,
-             "passed": v.passed, "by": v.by, "at": _iso(v.at), "host": v.host,
+             "passed": v.passed, "failure": v.failure, "by": v.by, "at": _iso(v.at), "host": v.host,
              "duration": v.duration, "output_tail": v.output_tail}
             for item_id, run in state.items.items() for v in run.verifications
         ],

@@ -30,7 +30,7 @@ def render_csv(data: Data) -> str:
         row["variance"] = signed(item["variance"], empty="")
         check = item["verification"]
         row["verification"] = ("" if check is None else
-                               "passed" if check["passed"] else f"failed (exit {check['exit_code']})")
+                               "passed" if check["passed"] else f"failed ({check['failure']})")
         writer.writerow(["" if row[c] is None else csv_safe(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 

@@ -186,7 +186,7 @@ def write(doc: Doc, data: Data) -> None:
 
     doc.heading("Verifications")
     doc.table(("item", "result", "by", "host", "at", "duration", "command"),
-              [(v["item"], "passed" if v["passed"] else f"failed (exit {v['exit_code']})", v["by"],
+              [(v["item"], "passed" if v["passed"] else f"failed ({v['failure']})", v["by"],
                 v["host"] or "-", _when(v["at"]), f"{v['duration']:.1f}s", v["command"])
                for v in data["verifications"]])
     for v in data["verifications"]:
