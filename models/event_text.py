@@ -45,7 +45,7 @@ def event_text(event: Event) -> str:
     if kind is EventKind.VERIFICATION_RECORDED:
         code = p.get("exit_code")
         failure = str(p["failure"]) if "failure" in p else legacy_failure(int(code or 0))
-        verdict = "passed" if not failure else f"FAILED ({failure})"
+        verdict = "passed" if not failure else f"failed ({failure})"
         seconds = float(p.get("duration", 0.0) or 0.0)
         took = f"{seconds:.1f}s" if seconds < 60 else format_duration(seconds)
         return f"verification {verdict} in {took} on {p.get('host') or '?'}: {p.get('command', '')}"

@@ -186,7 +186,7 @@ def test_csv_one_row_per_item_and_no_formulas(story: Story) -> None:
     assert [r["id"] for r in rows] == [s.id for s in ITEMS]
     rehearse = next(r for r in rows if r["id"] == "rehearse")
     assert rehearse["status"] == "failed" and rehearse["reason"] == "row counts differ"
-    assert rehearse["verification"] == "failed (exit 2)"
+    assert rehearse["verification"] == "failed (exit 2, expected 0)"
     assert next(r for r in rows if r["id"] == "inventory")["variance"] == "+15m"
     assert next(r for r in rows if r["id"] == "req-b")["title"] == "'=1+2 stays a sum"
     for row in rows:
@@ -249,7 +249,7 @@ def test_event_text_for_every_kind(story: Story) -> None:
     assert texts[0] == "project 'Billing =SUM(A1)' created from template tpl 3.1"
     assert "started" in texts and "done" in texts
     assert "skipped: not needed for | this <upgrade>" in texts
-    assert any(t.startswith("verification failed (exit 2) in 3.2s on jump1") for t in texts)
+    assert any(t.startswith("verification failed (exit 2, expected 0) in 3.2s on jump1") for t in texts)
     assert any(t.startswith("cost 130.00") for t in texts)
     assert "reading 140ms" in texts
     assert texts[-2:] == ["cutover window opened", "cutover window closed"]
