@@ -14,6 +14,7 @@ from textual.widgets import Static
 from updeck.models.commands import AddNote, DecideApproval, ItemAction, MoveItem, RecordCost, RecordMetric
 from updeck.models.events import Event
 from updeck.models.phases import PHASES
+from updeck.models.rollups import metric_not_met
 from updeck.tui.dashboard.keys import PROJECT_BINDINGS
 from updeck.tui.dashboard.live import LiveProject
 from updeck.tui.dashboard.view import ProjectView, project_view
@@ -307,10 +308,15 @@ class ProjectScreen(Screen[None]):
         item = self._item_or_say()
         if item is None or self.live is None:
             return
-        if action in REASON_ACTIONS:
+        state = self.live.state
+        off_target = (metric_not_met(state.specs[item], state.items[item])
+                      if action == "done" and state.specs[item].kind == "metric" else None)
+        if action in REASON_ACTIONS or off_target:
             from updeck.tui.dashboard.screens.reason import ReasonDialog
 
-            title = f"{VERB[action]} {item}: {self.live.state.specs[item].title}"
+            title = f"{VERB[action]} {item}: {state.specs[item].title}"
+            if off_target:  # the rules want a reason to close a metric that is not on target
+                title = f"{VERB[action]} {item} anyway? {off_target.split(';')[0].split(': ', 1)[-1]}"
 
             def done(reason: str | None) -> None:
                 if reason:
