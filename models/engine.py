@@ -36,13 +36,13 @@ from updeck.models.project import (
     project_to_dict,
     window_to_dict,
 )
+from updeck.models.rollups import metric_not_met, reading_problem
 from updeck.models.state import (
     CLOSED,
     ItemStatus,
     ProjectState,
     RollbackStep,
 )
-from updeck.models.rollups import metric_not_met, reading_problem
 from updeck.models.template import ItemSpec
 from updeck.models.transitions import (
     ACTION_EVENT,
