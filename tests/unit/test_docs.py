@@ -198,3 +198,12 @@ def test_readme_links_the_user_docs() -> None:
     for name in ("docs/templates.md", "docs/cli.md", "docs/operations.md"):
         assert name in text, f"README.md does not link {name}"
         assert (ROOT / name).is_file()
+
+
+def test_updeck_help_names_the_docs_and_demo_says_which_folder() -> None:
+    parser = build_parser()
+    epilog = parser.epilog or ""
+    for name in ("docs/cli.md", "docs/templates.md", "docs/operations.md"):
+        assert name in epilog, f"'updeck --help' does not name {name}"
+    demo = dict(commands())["demo"].format_help()
+    assert "UPDECK_DB" in demo and "--db" in demo and "updeck locate" in demo
