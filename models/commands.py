@@ -44,6 +44,7 @@ class DecideApproval(Command):
     go: bool
     approver: str | None = None  # the role or person decided for; default: the operator
     note: str = ""
+    change: bool = False  # says "I mean to change a decision already recorded"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +96,15 @@ class RecordCost(Command):
     item: str
     amount: float
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeTeam(Command):
+    """Add ``user`` to ``role`` in the project's team, or remove them."""
+
+    user: str
+    role: str
+    add: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from updeck.models import authority
 from updeck.models.commands import (
     AddNote,
+    ChangeTeam,
     CloseWindow,
     Command,
     CreateProject,
@@ -96,6 +98,8 @@ def decide(state: ProjectState | None, command: Command) -> Result:
     handler = _DECIDE.get(type(command))
     if handler is None:
         return Refusal(f"unknown command {type(command).__name__}")
+    if (refused := authority.check_command(state, command)) is not None:
+        return refused
     return handler(state, command)
 
 
@@ -163,7 +167,9 @@ def _decide_approval(state: ProjectState, command: Command) -> Result:
                        "reopen it to decide again")
     if run.status is S.BLOCKED:
         return Refusal(f"{item_id} is blocked: {run.reason}")
-    approver = command.approver or command.by.user
+    approver = authority.approver_for(state, spec, command)
+    if isinstance(approver, Refusal):
+        return approver
     if approver not in spec.approvers:
         return Refusal(f"{approver} is not an approver of {item_id} "
                        f"(approvers: {', '.join(spec.approvers)})")
@@ -171,10 +177,14 @@ def _decide_approval(state: ProjectState, command: Command) -> Result:
     if command.go and waiting:
         return Refusal(f"cannot say go on {item_id}: waiting for "
                        + ", ".join(f"{d} ({state.items[d].status.value})" for d in waiting))
+    if (refused := authority.check_decision(state, spec, run, approver, command)) is not None:
+        return refused
     out = _Emitter(state, command)
     note = command.note.strip()
-    out.emit(EventKind.APPROVAL_DECIDED, item_id,
-             {"approver": approver, "go": command.go, "note": note})
+    payload: dict[str, Any] = {"approver": approver, "go": command.go, "note": note}
+    if command.change and any(d.approver == approver for d in run.decisions):
+        payload["change"] = True
+    out.emit(EventKind.APPROVAL_DECIDED, item_id, payload)
     if not command.go:
         reason = f"no-go by {approver}" + (f": {note}" if note else "")
         out.emit(EventKind.ITEM_FAILED, item_id, {"reason": reason})
@@ -331,6 +341,16 @@ def _decide_cost(state: ProjectState, command: Command) -> Result:
     return out.events
 
 
+def _decide_team(state: ProjectState, command: Command) -> Result:
+    assert isinstance(command, ChangeTeam)
+    if (refused := authority.team_change_refusal(state, command)) is not None:
+        return refused
+    out = _Emitter(state, command)
+    out.emit(EventKind.TEAM_CHANGED, None, {"action": "add" if command.add else "remove",
+                                            "user": command.user, "role": command.role})
+    return out.events
+
+
 def _hhmm(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -346,6 +366,7 @@ _DECIDE: dict[type[Command], Callable[[ProjectState, Command], Result]] = {
     StartRollback: _decide_rollback,
     RecordMetric: _decide_metric,
     RecordCost: _decide_cost,
+    ChangeTeam: _decide_team,
 }
 
 

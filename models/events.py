@@ -36,18 +36,35 @@ class EventKind(StrEnum):
     ROLLBACK_STARTED = "rollback_started"
     METRIC_RECORDED = "metric_recorded"
     COST_RECORDED = "cost_recorded"
+    TEAM_CHANGED = "team_changed"
 
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """Who acted: the login (or ``--as``) name, the host, the SSH client if any."""
+    """Who acted: the acting name (the login, or ``--as``), the host, the SSH client if
+    any, and the real login of the process (empty in logs written before it was kept)."""
 
     user: str
     host: str = ""
     ssh_client: str = ""
+    login: str = ""
+
+    @property
+    def person(self) -> str:
+        """The person behind the action: the login when known, else the acting name."""
+        return self.login or self.user
+
+    @property
+    def acting_as(self) -> bool:
+        """True when someone acted under another name (``--as``)."""
+        return bool(self.login) and self.login != self.user
+
+    def who(self) -> str:
+        """``alice``, or ``bob (as alice)`` when bob acted as alice."""
+        return f"{self.login} (as {self.user})" if self.acting_as else self.user
 
     def label(self) -> str:
-        text = self.user
+        text = self.who()
         if self.host:
             text += f"@{self.host}"
         if self.ssh_client:
@@ -55,12 +72,15 @@ class Operator:
         return text
 
     def to_dict(self) -> dict[str, str]:
-        return {"user": self.user, "host": self.host, "ssh_client": self.ssh_client}
+        data = {"user": self.user, "host": self.host, "ssh_client": self.ssh_client}
+        if self.login:  # absent in older events: their hashes must stay what they were
+            data["login"] = self.login
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Operator:
         return cls(str(data.get("user", "")), str(data.get("host", "")),
-                   str(data.get("ssh_client", "")))
+                   str(data.get("ssh_client", "")), str(data.get("login", "")))
 
 
 def utc_now() -> datetime:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from updeck.models import authority
 from updeck.models.events import Event, EventKind
 from updeck.models.project import Project, project_from_dict, window_from_dict
 from updeck.models.state import (
-    Decision,
     ItemRun,
     ItemStatus,
     MetricReading,
@@ -38,6 +38,7 @@ def initial_state(project: Project) -> ProjectState:
         dependents={k: tuple(v) for k, v in dependents.items()},
         items={item_id: ItemRun() for item_id in specs},
         window=project.window,
+        team=dict(project.team),
     )
 
 
@@ -72,6 +73,7 @@ def apply(state: ProjectState | None, event: Event) -> ProjectState:
         closed_at=state.closed_at, rollback=state.rollback, seq=state.seq,
         last_hash=state.last_hash, created_at=state.created_at,
         updated_at=state.updated_at, notes=state.notes, extra=dict(state.extra),
+        team=state.team, creator=state.creator,
     )
     _apply_in_place(new, event)
     return new
@@ -84,6 +86,7 @@ def _created(event: Event) -> ProjectState:
     state.seq = event.seq
     state.last_hash = event.hash
     state.created_at = state.updated_at = event.at
+    state.creator = event.by.person
     return state
 
 
@@ -134,10 +137,8 @@ def _apply_move(state: ProjectState, event: Event) -> None:
 def _apply_decision(state: ProjectState, event: Event) -> None:
     item_id = event.item or ""
     run = state.items[item_id]
-    decision = Decision(
-        approver=str(event.payload["approver"]), go=bool(event.payload["go"]),
-        by=event.by.user, at=event.at, note=str(event.payload.get("note", "")),
-    )
+    previous = next((d for d in run.decisions if d.approver == event.payload["approver"]), None)
+    decision = authority.decision_from_event(event, previous)
     kept = tuple(d for d in run.decisions if d.approver != decision.approver)
     # A go starts the approval; a no-go leaves it as it was (the failure follows it).
     if decision.go and run.status is S.TODO:
@@ -221,4 +222,5 @@ _APPLY: dict[EventKind, Callable[[ProjectState, Event], None]] = {
     EventKind.ROLLBACK_STARTED: _apply_rollback,
     EventKind.METRIC_RECORDED: _apply_metric,
     EventKind.COST_RECORDED: _apply_cost,
+    EventKind.TEAM_CHANGED: authority.apply_team_change,
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from updeck.models.team import initial_team
 from updeck.models.template import (
     Template,
     resolve_variables,
@@ -42,6 +43,7 @@ class Project:
     template_sha256: str = ""
     variables: Mapping[str, str] = field(default_factory=dict)
     window: Window = Window()
+    team: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> people at creation
 
 
 def slugify(text: str, *, limit: int = 40) -> str:
@@ -62,6 +64,7 @@ def instantiate(
     *,
     project_id: str | None = None,
     sources_sha256: str = "",
+    expand_group: Callable[[str], Sequence[str]] | None = None,
 ) -> Project:
     """A new project from a resolved template.
 
@@ -69,8 +72,10 @@ def instantiate(
     running project. A window with a start and no end gets the template's default
     duration. Raises :class:`updeck.models.template.MissingVariableError` naming a variable
     that has neither a value nor a default, and ``ValueError`` for an empty name or a
-    window that ends before it starts.
+    window that ends before it starts. The team starts as the template's default role
+    members; ``expand_group`` turns a ``group:NAME`` member into the group's people.
     """
+
     if not name.strip():
         raise ValueError("a project needs a name")
     values = resolve_variables(template, variables or {})
@@ -88,6 +93,7 @@ def instantiate(
         template_sha256=sources_sha256,
         variables=values,
         window=window,
+        team=initial_team(template, expand_group),
     )
 
 
@@ -108,6 +114,13 @@ def window_from_dict(data: Mapping[str, Any]) -> Window:
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
+    data = _project_dict(project)
+    if project.team:  # only when there is one: older projects keep their exact form
+        data["team"] = {role: list(people) for role, people in project.team.items()}
+    return data
+
+
+def _project_dict(project: Project) -> dict[str, Any]:
     return {
         "id": project.id,
         "name": project.name,
@@ -130,4 +143,5 @@ def project_from_dict(data: Mapping[str, Any]) -> Project:
         template_sha256=data.get("template_sha256", ""),
         variables=dict(data.get("variables", {})),
         window=window_from_dict(data.get("window", {})),
+        team={str(role): tuple(people) for role, people in (data.get("team") or {}).items()},
     )

@@ -49,6 +49,12 @@ class Decision:
     by: str
     at: datetime
     note: str = ""
+    login: str = ""  # the real login when it differs from ``by`` (``--as``)
+    previous: Decision | None = None  # the decision this one changed, if any
+
+    def who(self) -> str:
+        """``alice``, or ``bob (as alice)`` when bob decided through ``--as``."""
+        return f"{self.login} (as {self.by})" if self.login and self.login != self.by else self.by
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,8 @@ class ProjectState:
     updated_at: datetime | None = None
     notes: int = 0
     extra: dict[str, object] = field(default_factory=dict)
+    team: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> people
+    creator: str = ""  # the person who created the project (login when known)
 
     @property
     def id(self) -> str:

@@ -43,6 +43,16 @@ class Stakeholder:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleSpec:
+    """A role the template declares: its title, default members and whether it leads."""
+
+    id: str
+    title: str = ""
+    members: tuple[str, ...] = ()  # user names, or ``group:NAME`` for a Unix group
+    lead: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ItemSpec:
     """One checklist item as the template defines it."""
 
@@ -64,6 +74,7 @@ class ItemSpec:
     rollback_estimate: int | None = None
     point_of_no_return: bool = False
     approvers: tuple[str, ...] = ()
+    separation_of_duties: bool = False
     priority: str = ""
     goal: str = ""
     covers: tuple[str, ...] = ()
@@ -103,10 +114,22 @@ class Template:
     version: str = ""
     description: str = ""
     variables: tuple[Variable, ...] = ()
-    roles: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # every role id, in order
     stakeholders: tuple[Stakeholder, ...] = ()
     window_duration: int | None = None
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    role_specs: tuple[RoleSpec, ...] = ()  # roles given as a map (title, members, lead)
+    enforce_owners: bool = False
+
+    def role(self, role_id: str) -> RoleSpec:
+        """The role's details; a role given only by its id has none."""
+        for spec in self.role_specs:
+            if spec.id == role_id:
+                return spec
+        return RoleSpec(role_id)
+
+    def lead_roles(self) -> tuple[str, ...]:
+        return tuple(spec.id for spec in self.role_specs if spec.lead)
 
     def items(self) -> Iterator[ItemSpec]:
         """Every item, phase by phase in phase order, in template order."""
@@ -277,7 +300,21 @@ def item_from_dict(data: Mapping[str, Any]) -> ItemSpec:
     return ItemSpec(**kwargs)
 
 
+def _role_to_dict(role: RoleSpec) -> dict[str, Any]:
+    return {"id": role.id, "title": role.title, "members": list(role.members), "lead": role.lead}
+
+
 def template_to_dict(template: Template) -> dict[str, Any]:
+    data = _template_dict(template)
+    # Only when used, so a template without them keeps the plain form it always had.
+    if template.role_specs:
+        data["role_specs"] = [_role_to_dict(r) for r in template.role_specs]
+    if template.enforce_owners:
+        data["enforce_owners"] = True
+    return data
+
+
+def _template_dict(template: Template) -> dict[str, Any]:
     return {
         "format": template.format,
         "id": template.id,
@@ -314,6 +351,12 @@ def template_from_dict(data: Mapping[str, Any]) -> Template:
         stakeholders=tuple(Stakeholder(**s) for s in data.get("stakeholders", ())),
         window_duration=data.get("window_duration"),
         extensions=dict(data.get("extensions", {})),
+        role_specs=tuple(
+            RoleSpec(str(r["id"]), str(r.get("title", "")), tuple(r.get("members", ())),
+                     bool(r.get("lead", False)))
+            for r in data.get("role_specs", ())
+        ),
+        enforce_owners=bool(data.get("enforce_owners", False)),
         phases=tuple(
             PhaseSpec(id=p["id"], description=p.get("description", ""),
                       items=tuple(item_from_dict(i) for i in p.get("items", ())))

@@ -1,9 +1,11 @@
-"""Who is acting: ``--as`` / ``UPDECK_OPERATOR``, else ``SUDO_USER``, else the login user."""
+"""Who is acting: ``--as`` / ``UPDECK_OPERATOR``, else the login; and who really is (the
+login of the process, ``SUDO_USER`` under sudo), recorded beside it."""
 
 from __future__ import annotations
 
 import getpass
 import os
+import pwd
 import socket
 from collections.abc import Mapping
 
@@ -12,10 +14,26 @@ from updeck.models.events import Operator
 
 def current_operator(as_name: str | None = None, env: Mapping[str, str] | None = None) -> Operator:
     env = os.environ if env is None else env
-    user = (as_name or env.get("UPDECK_OPERATOR") or env.get("SUDO_USER") or _login()).strip()
+    login = real_login(env)
+    user = (as_name or env.get("UPDECK_OPERATOR") or login).strip()
     ssh = env.get("SSH_CONNECTION", "").split()
     return Operator(user=user or "unknown", host=socket.gethostname(),
-                    ssh_client=ssh[0] if ssh else "")
+                    ssh_client=ssh[0] if ssh else "", login=login)
+
+
+def real_login(env: Mapping[str, str]) -> str:
+    """The real user of the process: ``SUDO_USER`` when root runs through sudo, else the
+    account of the real uid. Variables such as USER or LOGNAME do not count."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - not a Unix host
+        return _login()
+    uid = os.getuid()
+    sudo_user = env.get("SUDO_USER", "").strip()
+    if uid == 0 and sudo_user:
+        return sudo_user
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry, e.g. in a bare container
+        return str(uid)
 
 
 def _login() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from updeck.models.project import Window
+from updeck.storage.groups import group_members
 from updeck.tui.cli.context import (
     Context,
     schedule_of,
@@ -57,7 +58,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             warn(f"warning: template {template.id} does not use variable {name!r}")
     try:
         project = instantiate(template, args.name, variables, window,
-                              sources_sha256=loaded.sha256)
+                              sources_sha256=loaded.sha256, expand_group=group_members)
     except MissingVariableError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     except ValueError as exc:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from updeck.models.project import Window, instantiate
 from updeck.models.template import MissingVariableError, Template
+from updeck.storage.groups import group_members
 from updeck.tui.common.values import parse_end, parse_moment
 from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.messages import ProjectCreated, StorageTrouble, TemplateLoaded, TemplatesFound
@@ -177,7 +178,7 @@ class NewProjectScreen(Dialog[str]):
             start = parse_moment(start_text, now) if start_text else None
             end = parse_end(end_text, start, now) if start is not None and end_text else None
             project = instantiate(template, name, values, Window(start, end),
-                                  sources_sha256=self.loaded.sha256)
+                                  sources_sha256=self.loaded.sha256, expand_group=group_members)
         except (ValueError, MissingVariableError) as exc:
             error.update(str(exc))
             return
