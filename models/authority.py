@@ -145,10 +145,11 @@ def team_change_refusal(state: ProjectState, command: ChangeTeam) -> Refusal | N
     """Why this team change may not happen, or None."""
     template, role, user = state.project.template, command.role, command.user
     if role not in template.roles:
-        return Refusal(f"no role {role!r} in {state.id} (roles: {names(template.roles)})")
+        return Refusal(f"no role {role!r} in {state.id} (roles: {names(template.roles)})",
+                       not_found=True)
     if not USER_NAME.fullmatch(user):
         return Refusal(f"{user!r} is not a user name (letters, digits, . _ @ + -; "
-                       "at most 64 characters)")
+                       "at most 64 characters)", not_found=True)
     current = holders(state.team, template, role)
     if command.add and user in current:
         return Refusal(f"{user} already holds {role}")

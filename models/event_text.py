@@ -39,7 +39,12 @@ def event_text(event: Event) -> str:
     if kind is EventKind.APPROVAL_DECIDED:
         word = "GO" if p.get("go") else "NO-GO"
         note = str(p.get("note", "") or "")
-        return f"{word} from {p.get('approver', '?')}" + (f": {note}" if note else "")
+        changed = "changed to " if p.get("change") else ""
+        return f"{changed}{word} from {p.get('approver', '?')}" + (f": {note}" if note else "")
+    if kind is EventKind.TEAM_CHANGED:
+        added = p.get("action") == "add"
+        return (f"team: {p.get('user', '?')} {'now holds' if added else 'no longer holds'} "
+                f"{p.get('role', '?')}")
     if kind is EventKind.NOTE:
         return f"note: {p.get('text', '')}"
     if kind is EventKind.VERIFICATION_RECORDED:
@@ -79,6 +84,8 @@ def event_data(event: Event) -> dict[str, Any]:
         "seq": event.seq,
         "at": iso(event.at),
         "by": event.by.user,
+        "login": event.by.login,
+        "who": event.by.who(),
         "host": event.by.host,
         "ssh_client": event.by.ssh_client,
         "kind": str(event.kind),

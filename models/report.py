@@ -20,7 +20,7 @@ from updeck.models.event_text import event_data
 from updeck.models.event_text import iso as _iso
 from updeck.models.events import Event, EventKind, verify_chain
 from updeck.models.schedule import Schedule
-from updeck.models.state import ItemRun, ItemStatus, ProjectState
+from updeck.models.state import Decision, ItemRun, ItemStatus, ProjectState
 from updeck.models.summary import ProjectSummary, summarise
 from updeck.models.template import ItemSpec
 
@@ -126,7 +126,8 @@ def _approvals(summary: ProjectSummary) -> list[Data]:
             "pending": list(gate.pending),
             "decisions": [
                 {"approver": d.approver, "decision": "go" if d.go else "no-go", "by": d.by,
-                 "at": _iso(d.at), "note": d.note}
+                 "who": d.who(), "at": _iso(d.at), "note": d.note,
+                 "changed_from": _changed_from(d)}
                 for d in gate.decisions
             ],
         }
@@ -134,12 +135,21 @@ def _approvals(summary: ProjectSummary) -> list[Data]:
     ]
 
 
+def _changed_from(decision: Decision) -> Data | None:
+    before = decision.previous
+    if before is None:
+        return None
+    return {"decision": "go" if before.go else "no-go", "by": before.by, "who": before.who(),
+            "at": _iso(before.at), "note": before.note}
+
+
 def _approval_history(events: Sequence[Event]) -> list[Data]:
-    """Every decision ever taken, including those a reopen later cleared."""
+    """Every decision ever taken, including those changed later or cleared by a reopen."""
     return [
         {"item": e.item, "approver": e.payload.get("approver"),
          "decision": "go" if e.payload.get("go") else "no-go", "by": e.by.user,
-         "at": _iso(e.at), "note": e.payload.get("note", "")}
+         "who": e.by.who(), "at": _iso(e.at), "note": e.payload.get("note", ""),
+         "change": bool(e.payload.get("change"))}
         for e in events if e.kind is EventKind.APPROVAL_DECIDED
     ]
 

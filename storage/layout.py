@@ -148,10 +148,11 @@ class EventDecoder:
     each event's ``prev`` shares the previous event's ``hash`` string (saves memory)."""
 
     def __init__(self) -> None:
-        self._operators: dict[tuple[str, str, str], Operator] = {}
+        self._operators: dict[tuple[str, str, str, str], Operator] = {}
 
     def operator(self, data: Mapping[str, Any]) -> Operator:
-        key = (str(data.get("user", "")), str(data.get("host", "")), str(data.get("ssh_client", "")))
+        key = (str(data.get("user", "")), str(data.get("host", "")), str(data.get("ssh_client", "")),
+               str(data.get("login", "")))
         op = self._operators.get(key)
         if op is None:
             op = self._operators[key] = Operator(*key)

@@ -151,7 +151,8 @@ def test_report_decisions_reasons_budget_traceability_metrics(story: Story) -> N
     approval = data["approvals"][0]
     assert approval["item"] == "go" and approval["pending"] == ["app-owner"]
     assert approval["decisions"][0] | {"at": None} == {"approver": "change-manager", "decision": "go",
-                                                       "by": "ana", "at": None, "note": "fine"}
+                                                       "by": "ana", "who": "ana", "at": None,
+                                                       "note": "fine", "changed_from": None}
     assert data["budget"]["planned"] == 100.0 and data["budget"]["actual"] == 130.0
     assert data["budget"]["difference"] == 30.0
     trace = {r["requirement"]: r for r in data["traceability"]}

@@ -60,7 +60,7 @@ def _record(args: argparse.Namespace, make: Callable[..., Command], **fields: An
 
 def cmd_approve(args: argparse.Namespace) -> int:
     return _record(args, DecideApproval, item=args.item, go=bool(args.go),
-                   approver=args.role or None, note=args.note)
+                   approver=args.role or None, note=args.note, change=args.change)
 
 
 def cmd_note(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from updeck.tui.cli.cmd_dashboard import cmd_demo, cmd_home, cmd_open, cmd_serve
 from updeck.tui.cli.cmd_export import cmd_check_log, cmd_export, cmd_locate
 from updeck.tui.cli.cmd_projects import cmd_list, cmd_new, cmd_status
 from updeck.tui.cli.cmd_records import cmd_approve, cmd_cost, cmd_item, cmd_metric, cmd_note, cmd_window
+from updeck.tui.cli.cmd_team import cmd_team
 from updeck.tui.cli.cmd_templates import cmd_import, cmd_templates, cmd_validate
 from updeck.tui.cli.cmd_verify import cmd_verify
 from updeck.tui.cli.cmd_watch import cmd_gate, cmd_log
@@ -32,6 +33,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "gate": cmd_gate,
     "window": cmd_window,
+    "team": cmd_team,
     "verify": cmd_verify,
     "export": cmd_export,
     "check-log": cmd_check_log,

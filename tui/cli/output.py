@@ -309,7 +309,7 @@ def log_line(event: Event) -> str:
 
     at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     text = " ⏎ ".join(event_text(event).splitlines())
-    return (f"#{event.seq:<4} {at}  {event.by.user:<10} {event.kind.value:<21} "
+    return (f"#{event.seq:<4} {at}  {event.by.who():<10} {event.kind.value:<21} "
             f"{event.item or '-':<14} {text}")
 
 

@@ -98,9 +98,21 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "approve": ("record a go or no-go on an approval item",
                 "Record the acting operator's decision on an approval item. The operator's\n"
                 "name (--as) or --role must be one of the item's approvers. One no-go holds\n"
-                "everything that depends on the item.",
+                "everything that depends on the item. When the project has a team (updeck\n"
+                "team), you decide only for roles you hold (with exactly one, no --role is\n"
+                "needed), one person never decides two roles of the same approval, and a\n"
+                "decision already recorded changes only with --change --note, by the person\n"
+                "who made it or a lead.",
                 ("updeck --as alice approve crm go-no-go --go --role change-manager",
-                 "updeck approve crm go-no-go --no-go --note 'backup not verified'")),
+                 "updeck approve crm go-no-go --no-go --note 'backup not verified'",
+                 "updeck approve crm go-no-go --no-go --change --note 'smoke test failed'")),
+    "team": ("list or change who holds which role in a project",
+             "List a project's team (every role, its title, whether it leads, who holds\n"
+             "it), or add or remove one person in a role. Only a holder of a lead role may\n"
+             "change the team; while no lead role has members, the project's creator may.\n"
+             "Once anyone holds a role, approvals are enforced and only leads may use --as.",
+             ("updeck team crm", "updeck team crm add alice change-manager",
+              "updeck team crm remove bob dba", "updeck team crm --json")),
     "note": ("add a note to the status log",
              "Add a note to the status log, optionally about one item.",
              ("updeck note crm 'vendor call moved to 23:00'",
@@ -256,7 +268,18 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--no-go", dest="go", action="store_false", help="say no-go")
     p.add_argument("--note", default="", metavar="TEXT", help="a note with the decision")
     p.add_argument("--role", metavar="ROLE",
-                   help="the approver (role or person) decided for; default: the operator's name")
+                   help="the approver (role or person) decided for; default: the one role you "
+                        "hold, or the operator's name")
+    p.add_argument("--change", action="store_true",
+                   help="change a decision already recorded (needs --note REASON)")
+
+    p = add("team")
+    project(p)
+    p.add_argument("action", metavar="ACTION", nargs="?", choices=("add", "remove"),
+                   help="add or remove (leave out to list the team)")
+    p.add_argument("user", metavar="USER", nargs="?", help="the person")
+    p.add_argument("role", metavar="ROLE", nargs="?", help="the role id")
+    json_flag(p)
 
     p = add("note")
     project(p)

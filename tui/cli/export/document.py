@@ -139,17 +139,22 @@ def write(doc: Doc, data: Data) -> None:
     rows: list[tuple[str, ...]] = []
     for a in data["approvals"]:
         for d in a["decisions"]:
-            rows.append((a["item"], a["status"], d["approver"], d["decision"], d["by"],
-                         _when(d["at"]), d["note"] or "-"))
+            note = d["note"] or "-"
+            if d["changed_from"]:
+                was = d["changed_from"]
+                note += f" (changed from {was['decision']} by {was['who']}, {_when(was['at'])})"
+            rows.append((a["item"], a["status"], d["approver"], d["decision"], d["who"],
+                         _when(d["at"]), note))
         for pending in a["pending"]:
             rows.append((a["item"], a["status"], pending, "pending", "-", "-", "-"))
     doc.table(("item", "status", "approver", "decision", "by", "at", "note"), rows)
     history = data["approval_history"]
     current = sum(len(a["decisions"]) for a in data["approvals"])
     if len(history) > current:
-        doc.para("Every decision taken, including those cleared when an approval was reopened:")
+        doc.para("Every decision taken, including those changed later or cleared when an "
+                 "approval was reopened:")
         doc.table(("item", "approver", "decision", "by", "at", "note"),
-                  [(h["item"], h["approver"], h["decision"], h["by"], _when(h["at"]),
+                  [(h["item"], h["approver"], h["decision"], h["who"], _when(h["at"]),
                     h["note"] or "-") for h in history])
 
     doc.heading("Skipped items")
@@ -200,7 +205,7 @@ def write(doc: Doc, data: Data) -> None:
              + ("intact" if chain["intact"] else f"BROKEN at {chain['problem']}")
              + (f"; last hash {chain['last_hash']}" if chain["last_hash"] else "") + ".")
     doc.table(("#", "time (UTC)", "operator", "kind", "item", "what"),
-              [(str(e["seq"]), _when(e["at"]), e["by"] + (f"@{e['host']}" if e["host"] else ""),
+              [(str(e["seq"]), _when(e["at"]), e["who"] + (f"@{e['host']}" if e["host"] else ""),
                 e["kind"], e["item"] or "-", e["text"]) for e in data["log"]])
 
 
