@@ -79,7 +79,10 @@ def approver_for(state: ProjectState, spec: ItemSpec, command: DecideApproval) -
     template, user = state.project.template, command.by.user
     if command.approver:
         role = command.approver
-        if role in spec.approvers and user not in holders(state.team, template, role):
+        recorded = any(d.approver == role for d in state.items[spec.id].decisions)
+        lead_change = command.change and recorded and is_lead(state, command.by)
+        if role in spec.approvers and user not in holders(state.team, template, role) \
+                and not lead_change:
             return Refusal(f"{user} does not hold {role}, so cannot decide it on {spec.id}; "
                            f"{role} is held by {names(holders(state.team, template, role))} "
                            f"(a lead, {names(project_leads(state))}, changes the team)")
