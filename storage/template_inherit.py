@@ -11,6 +11,7 @@ from typing import Any
 from updeck.models.phases import PHASE_IDS
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_fields import Pos
+from updeck.storage.template_roles import merge_roles
 from updeck.storage.template_schema import RawItem, RawTemplate
 
 
@@ -35,6 +36,8 @@ def merge_parent(parent: Resolved, child: Resolved, errors: list[TemplateError])
     merged.variables = _merge_named(p.variables, c.variables)
     merged.stakeholders = _merge_named(p.stakeholders, c.stakeholders)
     merged.roles = list(dict.fromkeys([*p.roles, *c.roles]))
+    merged.role_specs = merge_roles(p.role_specs, c.role_specs)
+    merged.enforce_owners = c.enforce_owners if "enforce_owners" in c.given else p.enforce_owners
     merged.phase_descriptions = {**p.phase_descriptions, **c.phase_descriptions}
     merged.drop = c.drop
     # items by id

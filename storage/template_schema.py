@@ -15,6 +15,7 @@ from updeck.models.template import (
     PRIORITIES,
     TEMPLATE_FORMAT,
     ItemSpec,
+    RoleSpec,
     Stakeholder,
     Variable,
 )
@@ -22,6 +23,7 @@ from updeck.storage import yaml_nodes
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_evidence import check_evidence
 from updeck.storage.template_fields import ITEM_ID, FieldReader, Pos, plain_value
+from updeck.storage.template_roles import read_roles
 from updeck.storage.yaml_nodes import (
     TAG_INT,
     TAG_NULL,
@@ -38,11 +40,12 @@ VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # The keys each level of a template allows, in the order error hints list them.
 TOP_KEYS = ("format", "id", "name", "version", "description", "extends", "variables", "roles",
-            "stakeholders", "window", "phases", "drop")
+            "stakeholders", "window", "phases", "drop", "enforce_owners")
 ITEM_KEYS = ("id", "title", "details", "kind", "owner", "required", "estimate", "depends_on", "at",
              "due", "verify", "expect_exit", "expect_output", "rollback", "rollback_estimate",
              "point_of_no_return", "approvers",
-             "priority", "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags")
+             "priority", "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags",
+             "separation_of_duties")
 PHASE_KEYS = ("description", "items")
 VARIABLE_KEYS = ("name", "prompt", "default", "required")
 STAKEHOLDER_KEYS = ("name", "role", "contact")
@@ -83,6 +86,8 @@ class RawTemplate:
     extends: str = ""
     variables: list[Variable] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    role_specs: list[RoleSpec] = field(default_factory=list)
+    enforce_owners: bool = False
     stakeholders: list[Stakeholder] = field(default_factory=list)
     window_duration: int | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
@@ -135,7 +140,9 @@ class SchemaChecker(FieldReader):
                                     "the id of a template on the search path", 64) or ""
         if "variables" in found:
             self.variables(found["variables"].value, raw)
-        if "roles" in found:
+        if "roles" in found and (as_map := read_roles(self, found["roles"].value)) is not None:
+            raw.roles, raw.role_specs = as_map
+        elif "roles" in found:
             seen: set[str] = set()
             for value, node in self.text_list(found["roles"].value, "roles") or []:
                 if value in seen:
@@ -143,6 +150,8 @@ class SchemaChecker(FieldReader):
                     continue
                 seen.add(value)
                 raw.roles.append(value)
+        if "enforce_owners" in found:
+            raw.enforce_owners = bool(self.boolean(found["enforce_owners"].value, "enforce_owners"))
         if "stakeholders" in found:
             self.stakeholders(found["stakeholders"].value, raw)
         if "window" in found:
@@ -316,7 +325,7 @@ class SchemaChecker(FieldReader):
                 kind = ""  # unknown: skip the kind-specific checks
             elif value is not None:
                 kind = value
-        for key in ("required", "point_of_no_return"):
+        for key in ("required", "point_of_no_return", "separation_of_duties"):
             if key in found:
                 flag = self.boolean(found[key].value, key)
                 if flag is not None:
@@ -355,6 +364,9 @@ class SchemaChecker(FieldReader):
         if kind == "approval" and "approvers" not in found:
             self.error(mapping, f"{label}: kind approval needs approvers (the roles or people whose go "
                                 "is needed)")
+        if kind and kind != "approval" and "separation_of_duties" in found:
+            self.error(found["separation_of_duties"].key_node, f"separation_of_duties: only for kind "
+                                                               f"approval ({label} is kind {kind})")
         if kind and kind != "approval" and "approvers" in found:
             self.error(found["approvers"].key_node, f"approvers: only for kind approval ({label} is "
                                                     f"kind {kind})")
