@@ -66,6 +66,12 @@ class HelpScreen(Screen[None]):
             grid.add_column(overflow="fold")
             return grid
 
+        live = getattr(self.under, "live", None)
+        if live is not None and getattr(live, "state", None) is not None:
+            from updeck.tui.dashboard.widgets.team_panel import team_renderables
+
+            parts.extend(team_renderables(live.state, self.app.operator))  # type: ignore[attr-defined]
+            parts.append(Text(""))
         parts.append(Text(f"Keys on the {name} screen", style="bold underline"))
         keys = table()
         bindings = list(getattr(self.under, "BINDINGS", []))

@@ -350,11 +350,11 @@ class ProjectScreen(Screen[None]):
             if result is not None:
                 app.submit(self.project_id, DecideApproval(
                     item=item, go=result.go, approver=result.approver, note=result.note,
-                    **app.stamp_command()))
+                    change=result.change, **app.stamp_command()))
             else:
                 app.poller.poll_now()
 
-        app.push_screen(ApproveDialog(spec, self.live.state.items[item], app.operator.user), done)
+        app.push_screen(ApproveDialog(self.live.state, item, app.operator), done)
 
     def action_note(self) -> None:
         from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
