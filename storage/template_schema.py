@@ -23,7 +23,7 @@ from updeck.storage import yaml_nodes
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_evidence import check_evidence
 from updeck.storage.template_fields import ITEM_ID, FieldReader, Pos, plain_value
-from updeck.storage.template_roles import read_roles
+from updeck.storage.template_roles import ROLE_KEYS, read_roles
 from updeck.storage.yaml_nodes import (
     TAG_INT,
     TAG_NULL,
@@ -59,6 +59,7 @@ TEMPLATE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType({
     "variable": frozenset(VARIABLE_KEYS),
     "stakeholder": frozenset(STAKEHOLDER_KEYS),
     "window": frozenset(WINDOW_KEYS),
+    "role": frozenset(ROLE_KEYS),
 })
 
 
