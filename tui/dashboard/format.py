@@ -155,7 +155,8 @@ def event_line(event: Event, today: datetime | None = None) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(stamp(event.at, today), style="dim")
     line.append(" ")
-    line.append(f"{plain(event.by.user)[:10]:<10}", style="bold")
+    who = plain(event.by.who()) if event.by.acting_as else f"{plain(event.by.user)[:10]:<10}"
+    line.append(who, style="bold")
     line.append(" ")
     style = EVENT_STYLE.get(event.kind, "")
     if event.kind is EventKind.APPROVAL_DECIDED:

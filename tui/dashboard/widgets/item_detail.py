@@ -126,8 +126,11 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
             else:
                 word = "✔ GO" if d.go else "✘ NO-GO"
                 out.append(f"\n  {word}", style="green" if d.go else "bold red")
-                out.append(f" {approver} by {plain(d.by)} at {hhmm(d.at)}"
+                out.append(f" {approver} by {plain(d.who())} at {hhmm(d.at)}"
                            + (f": {plain(d.note)}" if d.note else ""))
+                if d.previous is not None:
+                    was = "GO" if d.previous.go else "NO-GO"
+                    out.append(f" (changed from {was} by {plain(d.previous.who())})", style="dim")
     if run.verifications:
         out.append("\n\nVerification evidence", style="bold underline")
         for v in run.verifications[-5:]:
