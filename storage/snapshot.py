@@ -31,12 +31,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from updeck.models import authority as m_authority
 from updeck.models import commands as m_commands
 from updeck.models import engine as m_engine
 from updeck.models import events as m_events
 from updeck.models import fold as m_fold
 from updeck.models import project as m_project
 from updeck.models import state as m_state
+from updeck.models import team as m_team
 from updeck.models import template as m_template
 from updeck.models import transitions as m_transitions
 from updeck.models.engine import initial_state
@@ -81,7 +83,7 @@ def fingerprint() -> str:
         digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
         try:
             for module in (m_engine, m_fold, m_transitions, m_state, m_events, m_project,
-                           m_template, m_commands):
+                           m_template, m_commands, m_authority, m_team):
                 digest.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):
             _FINGERPRINT = ""
