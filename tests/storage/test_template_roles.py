@@ -102,3 +102,22 @@ def test_group_members_lists_the_people_of_a_host_group() -> None:
     mine = grp.getgrgid(os.getgid())
     assert set(mine.gr_mem) <= set(group_members(mine.gr_name))
     assert group_members("no-such-group-here") == []
+
+
+def test_a_snapshot_keeps_the_team_the_creator_and_changed_decisions() -> None:
+    from updeck.models.commands import ChangeTeam, DecideApproval, ItemAction
+    from updeck.storage.snapshot import encode_state, restore_state
+
+    from tests.support.team import me, team_driver
+
+    d = team_driver()
+    d.ok(ChangeTeam, user="zoe", role="dba", by=me("erin"))
+    d.move("prep", ItemAction.DONE, by=me("dave"))
+    d.ok(DecideApproval, item="go", go=True, by=me("alice"))
+    d.ok(DecideApproval, item="go", go=False, approver="change-manager", change=True,
+         note="changed my mind", by=me("alice"))
+    restored = restore_state(d.state.project, encode_state(d.state))
+    assert restored.team == d.state.team and restored.team["dba"] == ("dave", "zoe")
+    assert restored.creator == "erin"
+    assert restored.items["go"].decisions == d.state.items["go"].decisions
+    assert restored.items["go"].decisions[0].previous is not None
