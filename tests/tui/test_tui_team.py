@@ -106,9 +106,12 @@ async def test_a_lead_changes_a_recorded_decision_after_confirming(team_env: dic
         await settle(pilot, app)
         await pilot.press("question_mark")
         await settle(pilot, app)
+        assert "you: carol — roles: lead — lead" in screen_text(app)
+        app.screen.query_one("#help-body").scroll_end(animate=False)  # the team is at the end
+        await settle(pilot, app)
         text = screen_text(app)
-        assert "you: carol — roles: lead — lead" in text and "Team of Teamed" in text
-        assert "app-owner" in text and "Application owner" in text
+        assert "Team of Teamed" in text and "Application owner" in text
+        assert "may change the team: carol" in text
         await pilot.press("escape")
         await settle(pilot, app)
         await select_item(pilot, app, 6, "go-no-go")

@@ -67,11 +67,12 @@ class HelpScreen(Screen[None]):
             return grid
 
         live = getattr(self.under, "live", None)
-        if live is not None and getattr(live, "state", None) is not None:
-            from updeck.tui.dashboard.widgets.team_panel import team_renderables
+        state = getattr(live, "state", None)
+        operator = getattr(self.app, "operator", None)
+        if state is not None and operator is not None:
+            from updeck.tui.dashboard.widgets.team_panel import identity_line
 
-            parts.extend(team_renderables(live.state, self.app.operator))  # type: ignore[attr-defined]
-            parts.append(Text(""))
+            parts.append(identity_line(state, operator))
         parts.append(Text(f"Keys on the {name} screen", style="bold underline"))
         keys = table()
         bindings = list(getattr(self.under, "BINDINGS", []))
@@ -109,6 +110,10 @@ class HelpScreen(Screen[None]):
         parts.append(Text("\nStatus log: l focuses it; t cycles the kind filter, o the operator "
                           "filter, End follows new entries. Other operators' changes appear "
                           "within a second, with a notice naming who made them."))
+        if state is not None and operator is not None:
+            from updeck.tui.dashboard.widgets.team_panel import team_renderables
+
+            parts.extend(team_renderables(state, operator))
         return Group(*parts)
 
     def action_close(self) -> None:

@@ -12,11 +12,16 @@ from updeck.tui.common.team_view import team_data, you_line
 from updeck.tui.dashboard.format import plain
 
 
+def identity_line(state: ProjectState, operator: Operator) -> Text:
+    """``you: alice — roles: dba`` (passed through ``plain``)."""
+    return Text(plain(you_line(state, operator)), style="bold")
+
+
 def team_renderables(state: ProjectState, operator: Operator) -> list[Text | Table]:
-    """Identity line, then the team table (every value passed through ``plain``)."""
+    """The team: a heading, one row per role, who may change it (all through ``plain``)."""
     data = team_data(state, operator)
-    parts: list[Text | Table] = [Text(plain(you_line(state, operator)), style="bold")]
-    parts.append(Text(f"\nTeam of {plain(state.project.name)}", style="bold underline"))
+    parts: list[Text | Table] = [Text(f"\nTeam of {plain(state.project.name)}",
+                                      style="bold underline")]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
