@@ -5,17 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import time
 
-from updeck.models.commands import (
-    RecordVerification,
-)
 from updeck.models.durations import format_duration
-from updeck.storage.errors import (
-    Busy,
-    StorageError,
-    WriteFailed,
-)
 from updeck.tui.cli.context import (
     Context,
     confirm,
@@ -30,9 +21,8 @@ from updeck.tui.cli.output import (
 from updeck.tui.common.values import (
     parse_timeout,
 )
+from updeck.tui.common.verify_record import NotRecorded, record_verification
 from updeck.tui.common.verify_run import run_check
-
-RECORD_PATIENCE = 60.0  # seconds to keep retrying a busy project after a verify ran
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -73,25 +63,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
                         expect_output=spec.expect_output)
     except OSError as exc:
         raise CliError(f"could not start the shell to run the verify command: {exc}", EXIT_USAGE) from None
-    record = RecordVerification(
-        item=args.item, command=command, exit_code=run.exit_code, output_tail=run.output_tail,
-        duration=run.duration, host=operator.host, by=operator, at=ctx.now(), failure=run.failure)
-    patience = time.monotonic() + RECORD_PATIENCE
-    while True:  # the command ran: try hard to record it, and never lose it silently
-        try:
-            events = ctx.submit(project_id, record)
-            break
-        except Busy as exc:
-            if time.monotonic() < patience:
-                warn("project busy; retrying to record the verification")
-                time.sleep(0.5)
-                continue
-            failure: StorageError = exc
-        except WriteFailed as exc:
-            failure = exc
-        verdict = "passed" if run.passed else f"failed ({run.failure})"
-        raise CliError(f"the verify command ran and {verdict} in {run.duration:.1f}s, but it "
-                       f"could not be recorded: {failure}", EXIT_REFUSED) from None
+    try:
+        result = record_verification(
+            ctx.repo, project_id, args.item, command, run, by=operator, at=ctx.now(),
+            on_busy=lambda: warn("project busy; retrying to record the verification"))
+    except NotRecorded as exc:
+        raise CliError(str(exc), EXIT_REFUSED) from None
+    events = ctx.accepted(project_id, args.item, result)
     seq = events[-1].seq if events else "?"
     recorded = ctx.state(project_id).items[args.item].last_verification
     why = recorded.failure if recorded is not None else run.failure

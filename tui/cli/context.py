@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from updeck.models.commands import (
     Command,
@@ -22,6 +22,9 @@ from updeck.models.state import ProjectState
 from updeck.storage.identity import current_operator
 from updeck.storage.repository import Repository, open_repository
 from updeck.tui.cli.exit_codes import EXIT_REFUSED, EXIT_USAGE, CliError
+
+if TYPE_CHECKING:  # the schedule is loaded only by the commands that need it
+    from updeck.models.schedule import Schedule
 from updeck.tui.cli.output import (
     clean,
     emit,
@@ -58,10 +61,14 @@ class Context:
         return self.repo.load(project_id)
 
     def submit(self, project_id: str, command: Command) -> list[Event]:
-        result = self.repo.submit(project_id, command)
+        return self.accepted(project_id, getattr(command, "item", None),
+                             self.repo.submit(project_id, command))
+
+    def accepted(self, project_id: str, item: str | None,
+                 result: list[Event] | Refusal) -> list[Event]:
+        """The events of a submitted command, or a CliError for the engine's refusal."""
         if isinstance(result, Refusal):
             if result.not_found:
-                item = getattr(command, "item", None)
                 hint = _item_hint(self.state(project_id), item) if item else ""
                 raise CliError(result.reason + hint, EXIT_USAGE)
             raise CliError(result.reason, EXIT_REFUSED)
@@ -88,14 +95,18 @@ def print_events(events: list[Event]) -> None:
         emit(log_line(event))
 
 
-def value(parse: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def value(parse: Callable[[], T]) -> T:
+    """``parse()``; its ValueError becomes a usage error."""
     try:
         return parse()
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
 
 
-def schedule_of(state: ProjectState, now: datetime) -> Any:
+def schedule_of(state: ProjectState, now: datetime) -> Schedule:
     from updeck.models.schedule import compute_schedule
 
     return compute_schedule(state, now)
