@@ -7,7 +7,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from updeck.tui.cli.context import (
     warn,
@@ -19,6 +19,9 @@ from updeck.tui.cli.output import (
     emit_json,
     table,
 )
+
+if TYPE_CHECKING:  # templates load lazily: most commands never read one
+    from updeck.storage.templates import TemplateEntry
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -34,7 +37,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
         emit("no templates on the search path ('updeck locate' shows it)")
         return EXIT_OK
 
-    def state(e: Any) -> str:
+    def state(e: TemplateEntry) -> str:
         if not e.ok:
             return f"BROKEN ({len(e.errors)} errors: updeck validate {e.path})"
         return "shadowed" if e.shadowed else "ok"

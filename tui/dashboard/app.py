@@ -9,29 +9,23 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
-import socket
 import sys
-import time
-from collections.abc import Callable
-
-try:
-    import termios
-except ImportError:  # not on POSIX
-    termios = None  # type: ignore[assignment]
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from rich.console import RenderableType
 from textual.app import App, ScreenStackError
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
-from updeck.models.commands import Command, RecordVerification, Refusal
+from updeck.models.commands import Command
 from updeck.models.events import Event, Operator, utc_now
-from updeck.storage.errors import Busy, StorageError
+from updeck.models.state import ProjectState
+from updeck.storage.errors import DamagedProject, StorageError
 from updeck.storage.identity import current_operator
-from updeck.tui.common.verify_run import CheckRun, run_check
+from updeck.storage.repository import Repository
 from updeck.tui.dashboard.keys import APP_BINDINGS
 from updeck.tui.dashboard.live import LiveProject, Poller
 from updeck.tui.dashboard.messages import (
@@ -45,6 +39,9 @@ from updeck.tui.dashboard.messages import (
     VerificationFinished,
 )
 from updeck.tui.dashboard.palette import UpdeckCommands
+from updeck.tui.dashboard.screens.base import CommandStamp, ProjectShowingScreen
+from updeck.tui.dashboard.terminal import exit_on_hangup, should_watch, terminal_gone
+from updeck.tui.dashboard.workers import read_project, sentence, verify_and_record, write_command
 
 VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
 SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
@@ -60,7 +57,7 @@ class UpdeckApp(App[int]):
     AUTO_FOCUS = None
     NOTIFICATION_TIMEOUT = 6
 
-    def __init__(self, repo: Any, *, project_id: str | None = None, read_only: bool = False,
+    def __init__(self, repo: Repository, *, project_id: str | None = None, read_only: bool = False,
                  operator: Operator | str | None = None,
                  now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
                  watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT) -> None:
@@ -78,8 +75,8 @@ class UpdeckApp(App[int]):
         self.watch_terminal = watch_terminal
         self.verify_timeout = verify_timeout
         self.own_seqs: dict[str, set[int]] = {}
-        self.projects: list[Any] = []
-        self.damaged: list[Any] = []
+        self.projects: list[ProjectState] = []
+        self.damaged: list[DamagedProject] = []
         self._exiting = False
         self.writes_in_flight = 0  # the poller waits while our own write is on its way
         self._ppid = os.getppid()
@@ -98,29 +95,18 @@ class UpdeckApp(App[int]):
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
-        # Only a dashboard that started on a real terminal watches it (textual-serve's
-        # web driver talks over pipes, tests run headless).
-        if self.watch_terminal and _stdin_is_tty() and "web_driver" not in os.environ.get(
-                "TEXTUAL_DRIVER", ""):
+        if self.watch_terminal and should_watch():
             self.set_interval(2.0, self._check_terminal)
 
     def _check_terminal(self) -> None:
         """Exit when the terminal has gone away (dropped SSH session): no spinning."""
-        try:
-            alive = sys.stdin is not None and sys.stdin.isatty() and os.getppid() == self._ppid
-            if alive and termios is not None:
-                termios.tcgetattr(sys.stdin.fileno())  # EIO once the terminal hung up
-        except (ValueError, OSError) as exc:
-            alive = False
-            self.log.warning(f"terminal gone: {exc!r}")
-        except Exception as exc:  # termios.error
-            alive = False
-            self.log.warning(f"terminal gone: {exc!r}")
-        if not alive:
+        why = terminal_gone(self._ppid)
+        if why:
+            self.log.warning(f"terminal gone: {why}")
             self.exit(return_code=0)
 
     def exit(self, result: int | None = None, return_code: int = 0,
-             message: Any = None) -> None:
+             message: RenderableType | None = None) -> None:
         self._exiting = True
         self.poller.stop()
         super().exit(result, return_code, message)
@@ -152,7 +138,7 @@ class UpdeckApp(App[int]):
     # --- what the poller looks at ------------------------------------------------------
 
     @property
-    def top_screen(self) -> Screen[Any] | None:
+    def top_screen(self) -> Screen[object] | None:
         """The active screen, or None while the app starts or shuts down."""
         try:
             return self.screen
@@ -166,10 +152,15 @@ class UpdeckApp(App[int]):
     def watched_project(self) -> str | None:
         """The project of the top-most project-showing screen, if it is loaded."""
         for screen in reversed(self.screen_stack):
-            project_id = getattr(screen, "project_id", None)
-            if project_id:
-                return project_id if project_id in self.live else None
+            if isinstance(screen, ProjectShowingScreen):
+                return screen.project_id if screen.project_id in self.live else None
         return None
+
+    def showing(self, project_id: str) -> Iterator[ProjectShowingScreen]:
+        """The screens on the stack that show ``project_id``."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ProjectShowingScreen) and screen.project_id == project_id:
+                yield screen
 
     def home_visible(self) -> bool:
         from updeck.tui.dashboard.screens.home import HomeScreen
@@ -179,7 +170,7 @@ class UpdeckApp(App[int]):
     # --- workers -----------------------------------------------------------------------
 
     def background(self, job: Callable[[], Message | None], *, group: str = "io",
-                   name: str = "", target: Any = None) -> Worker[None]:
+                   name: str = "", target: MessagePump | None = None) -> Worker[None]:
         """Run ``job`` in a thread; post the message it returns to ``target`` (the app by
         default). A storage error becomes a StorageTrouble message; anything else ends
         the worker in ERROR, which :meth:`on_worker_state_changed` reports."""
@@ -188,7 +179,7 @@ class UpdeckApp(App[int]):
             try:
                 message = job()
             except StorageError as exc:
-                message = StorageTrouble(_sentence(exc))
+                message = StorageTrouble(sentence(exc))
             target_ = target or self
             if message is not None:
                 target_.post_message(message)
@@ -206,7 +197,7 @@ class UpdeckApp(App[int]):
         if event.state is WorkerState.ERROR:
             error = worker.error
             what = worker.name or "background work"
-            text = _sentence(error) if error is not None else "unknown error"
+            text = sentence(error)
             self.log.error(f"worker {what} failed: {error!r}")
             if isinstance(error, StorageError):
                 self.notify(text, title="Storage", severity="error", timeout=10)
@@ -216,30 +207,8 @@ class UpdeckApp(App[int]):
 
     def load_project(self, project_id: str) -> None:
         repo = self.repo
-
-        def job() -> Message | None:
-            # The state first (cheap: storage keeps snapshots), so the screen is full at
-            # once; then the whole log, which can be long, for the status log and history.
-            try:
-                stamp = repo.stamp(project_id)
-                state = repo.load(project_id)
-            except StorageError as exc:
-                return ProjectFailed(project_id, _sentence(exc))
-            message = ProjectLoaded(project_id, state, [], complete=False)
-            message.stamp = stamp  # type: ignore[attr-defined]
-            self.post_message(message)
-            # The whole log through a reader of its own, so reading a long history never
-            # holds the lock that a key press's write needs.
-            try:
-                reader = type(repo)(repo.data_dir) if hasattr(repo, "data_dir") else repo
-                history = reader.events(project_id, 0)
-            except StorageError as exc:
-                return ProjectFailed(project_id, _sentence(exc))
-            if reader is not repo and hasattr(reader, "forget"):
-                reader.forget()
-            return HistoryLoaded(project_id, history)
-
-        self.background(job, group="load", name="load project")
+        self.background(lambda: read_project(repo, project_id, self.post_message),
+                        group="load", name="load project")
 
     def submit(self, project_id: str, command: Command) -> None:
         """Persist a command in a worker; the screen changes when it is on disk."""
@@ -249,74 +218,43 @@ class UpdeckApp(App[int]):
         known = self.live.get(project_id)
         seq = known.seq if known else 0
         repo = self.repo
-
         own = self.own_seqs.setdefault(project_id, set())
-
-        def job() -> Message:
-            result = repo.submit(project_id, command)
-            if isinstance(result, Refusal):
-                return CommandRefused(result.reason)
-            own.update(e.seq for e in result)  # before any poll can show them as others'
-            # The marker first, then the state: a write by another process in between is
-            # then seen as new by the next poll instead of being taken as already read.
-            stamp = repo.stamp(project_id)
-            state, events = repo.changes_since(project_id, seq)
-            message = ProjectChanged(project_id, state, events, own=True)
-            message.stamp = stamp  # type: ignore[attr-defined]
-            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
-            return message
-
         self.writes_in_flight += 1
-        self.background(job, group="write", name="save")
+        self.background(lambda: write_command(repo, project_id, command, seq, own),
+                        group="write", name="save")
 
-    def stamp_command(self, **fields: Any) -> dict[str, Any]:
-        return {"by": self.operator, "at": self.now(), **fields}
+    def stamp_command(self) -> CommandStamp:
+        """``by`` and ``at`` of a command this operator makes now."""
+        return {"by": self.operator, "at": self.now()}
 
     def run_verification(self, project_id: str, item_id: str, command: str) -> None:
-        timeout = self.verify_timeout
-        host = socket.gethostname()
-        operator = self.operator
-        now = self.now
-        repo = self.repo
         self.notify(f"running the verification of {item_id}…", title="Verify", timeout=4)
+        repo, operator, now, timeout = self.repo, self.operator, self.now, self.verify_timeout
+
+        def since_seq() -> int:
+            known = self.live.get(project_id)
+            return known.seq if known else 0
+
         own = self.own_seqs.setdefault(project_id, set())
         live = self.live.get(project_id)
         spec = live.state.specs.get(item_id) if live is not None else None
         expect_exit = spec.expect_exit if spec is not None else 0
         expect_output = spec.expect_output if spec is not None else ""
-
-        def job() -> Message:
-            try:
-                run = run_check(command, timeout, expect_exit=expect_exit, expect_output=expect_output)
-            except OSError as exc:
-                run = CheckRun(127, f"could not run: {exc}", 0.0, failure=f"not run: {exc}")
-            record = RecordVerification(item=item_id, command=command, exit_code=run.exit_code,
-                                        output_tail=run.output_tail, duration=run.duration,
-                                        host=host, by=operator, at=now(), failure=run.failure)
-            result = _submit_patiently(repo, project_id, record, run)
-            if isinstance(result, Refusal):
-                return CommandRefused(result.reason)
-            own.update(e.seq for e in result)
-            self.post_message(VerificationFinished(item_id, run.exit_code, run.output_tail,
-                                                   run.duration, run.failure))
-            state, events = repo.changes_since(project_id, 0 if project_id not in self.live
-                                               else self.live[project_id].seq)
-            message = ProjectChanged(project_id, state, events, own=True)
-            message.written = [e.seq for e in result]  # type: ignore[attr-defined]
-            return message
-
-        self.background(job, group="verify", name="verification")
+        self.background(lambda: verify_and_record(
+            repo, project_id, item_id, command, timeout=timeout, expect_exit=expect_exit,
+            expect_output=expect_output, by=operator, now=now, since_seq=since_seq, own=own,
+            post=self.post_message),
+            group="verify", name="verification")
 
     # --- applying what workers found ----------------------------------------------------
 
     def on_project_loaded(self, message: ProjectLoaded) -> None:
         live = LiveProject(message.project_id, message.state, message.events)
         live.complete = message.complete
-        live.stamp = getattr(message, "stamp", None)
+        live.stamp = message.stamp
         self.live[message.project_id] = live
-        for screen in self.screen_stack:
-            if getattr(screen, "project_id", None) == message.project_id:
-                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+        for screen in self.showing(message.project_id):
+            screen.project_updated(live, [], first=True)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         live = self.live.get(message.project_id)
@@ -327,26 +265,23 @@ class UpdeckApp(App[int]):
             # A long log is tens of thousands of objects that never form cycles: keep them
             # out of every later collection, so no key press waits for a full GC pass.
             gc.freeze()
-        for screen in self.screen_stack:
-            if getattr(screen, "project_id", None) == message.project_id:
-                screen.project_updated(live, [], first=True)  # type: ignore[attr-defined]
+        for screen in self.showing(message.project_id):
+            screen.project_updated(live, [], first=True)
 
     def on_project_changed(self, message: ProjectChanged) -> None:
         live = self.live.get(message.project_id)
         if live is None:
             return
-        stamp = getattr(message, "stamp", None)
-        if stamp is not None:
-            live.stamp = stamp
+        if message.stamp is not None:
+            live.stamp = message.stamp
         own = self.own_seqs.setdefault(message.project_id, set())
-        own.update(getattr(message, "written", ()))
+        own.update(message.written)
         before = live.state.seq
         fresh = live.merge(message.state, message.events)
         if not fresh:
             if live.state.seq != before:  # newer state, its events came with the history
-                for screen in self.screen_stack:
-                    if getattr(screen, "project_id", None) == message.project_id:
-                        screen.project_updated(live, [])  # type: ignore[attr-defined]
+                for screen in self.showing(message.project_id):
+                    screen.project_updated(live, [])
             return
         others = [e for e in fresh if e.seq not in own]
         if others:
@@ -364,9 +299,8 @@ class UpdeckApp(App[int]):
                         self._announce(rest)
 
                 self.set_timer(0.5, later)
-        for screen in self.screen_stack:
-            if getattr(screen, "project_id", None) == message.project_id:
-                screen.project_updated(live, fresh)  # type: ignore[attr-defined]
+        for screen in self.showing(message.project_id):
+            screen.project_updated(live, fresh)
 
     def _announce(self, events: list[Event]) -> None:
         from updeck.tui.dashboard.format import describe, plain
@@ -385,9 +319,8 @@ class UpdeckApp(App[int]):
         live = self.live.get(message.project_id)
         if live is not None:
             live.error = message.error
-        for screen in self.screen_stack:
-            if getattr(screen, "project_id", None) == message.project_id:
-                screen.project_failed(message.error)  # type: ignore[attr-defined]
+        for screen in self.showing(message.project_id):
+            screen.project_failed(message.error)
 
     def on_projects_listed(self, message: ProjectsListed) -> None:
         self.projects, self.damaged = message.projects, message.damaged
@@ -413,60 +346,20 @@ class UpdeckApp(App[int]):
                         title="Verify", severity="error", timeout=10, markup=False)
 
 
-def _submit_patiently(repo: Any, project_id: str, record: RecordVerification,
-                      run: CheckRun) -> Any:
-    """Record a verification that has run, retrying a busy project for up to a minute; if
-    it still cannot be recorded, the error says what the run's result was."""
-    deadline = time.monotonic() + 60.0
-    while True:
-        try:
-            return repo.submit(project_id, record)
-        except Busy:
-            if time.monotonic() < deadline:
-                time.sleep(0.5)
-                continue
-            verdict = "passed" if run.passed else f"failed ({run.failure})"
-            raise StorageError(f"the verification ran and {verdict} in {run.duration:.1f}s, "
-                               f"but the project stayed busy and it was not recorded") from None
-
-
-def _stdin_is_tty() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
-        return False
-
-
-def _sentence(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
-def run_dashboard(repo: Any, *, project_id: str | None = None, read_only: bool = False,
+def run_dashboard(repo: Repository, *, project_id: str | None = None, read_only: bool = False,
                   operator: Operator | str | None = None) -> int:
     """Run the dashboard in this terminal until the user quits; the exit code."""
     app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,
                     watch_terminal=True)
-    previous = None
-    if hasattr(signal, "SIGHUP"):
-        def hangup(signum: int, frame: Any) -> None:
-            loop = getattr(app, "_loop", None)
-            if loop is not None:
-                loop.call_soon_threadsafe(app.exit)
-            else:
-                raise SystemExit(0)
 
-        try:
-            previous = signal.signal(signal.SIGHUP, hangup)
-        except ValueError:  # not the main thread
-            previous = None
-    try:
+    def leave() -> None:
+        loop = app._loop  # Textual's event loop, None until the app runs
+        if loop is None:
+            raise SystemExit(0)
+        loop.call_soon_threadsafe(app.exit)
+
+    with exit_on_hangup(leave):
         app.run()
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
     return app.return_code or 0
 
 

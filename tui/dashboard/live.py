@@ -9,15 +9,15 @@ pauses while a modal dialog is open, like dolphie's refresh loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from updeck.models.events import Event
 from updeck.models.state import ProjectState
-from updeck.tui.dashboard.messages import ProjectChanged, ProjectFailed, ProjectsListed
+from updeck.tui.dashboard.messages import ProjectChanged, ProjectFailed, ProjectsListed, Stamp
 
 if TYPE_CHECKING:
     from updeck.tui.dashboard.app import UpdeckApp
@@ -35,7 +35,7 @@ class LiveProject:
     events: list[Event] = field(default_factory=list)
     by_item: dict[str, list[Event]] = field(default_factory=dict)
     seq: int = 0
-    stamp: Any = None
+    stamp: Stamp | None = None
     error: str = ""
     complete: bool = True  # False until the whole log was read
 
@@ -145,9 +145,8 @@ class Poller:
                     except Exception as exc:  # damaged, gone: keep the last good view
                         self.app.post_message(ProjectFailed(watched, _sentence(exc)))
                     else:
-                        message = ProjectChanged(watched, state, events)
-                        message.stamp = new_stamp  # type: ignore[attr-defined]
-                        self.app.post_message(message)
+                        self.app.post_message(ProjectChanged(watched, state, events,
+                                                             stamp=new_stamp))
             if list_now:
                 self.app.post_message(ProjectsListed(repo.list_projects(),
                                                      repo.damaged_projects()))
@@ -155,7 +154,7 @@ class Poller:
         self._running = self.app.run_worker(poll, thread=True, group=POLL_GROUP, name="poll",
                                             exit_on_error=False, description="Polling")
 
-    def finished(self, worker: Worker[Any], state: WorkerState) -> None:
+    def finished(self, worker: Worker[object], state: WorkerState) -> None:
         """Called by the app when the poll worker ends, however it ends."""
         if worker is self._running and state in (WorkerState.SUCCESS, WorkerState.ERROR,
                                                  WorkerState.CANCELLED):
@@ -166,6 +165,3 @@ class Poller:
 def _sentence(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
-
-
-Job = Callable[[], Any]

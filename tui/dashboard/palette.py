@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from updeck.models.phases import PHASES
 from updeck.tui.dashboard.keys import ACTION_HELP, PALETTE_TITLE
+from updeck.tui.dashboard.screens.home import HomeScreen
+from updeck.tui.dashboard.screens.project import ProjectScreen
 
 
 def _key_label(key: str) -> str:
@@ -17,10 +19,10 @@ def _key_label(key: str) -> str:
 
 
 class UpdeckCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         screen = self.screen
         app = self.app
-        out: list[tuple[str, str, Callable[[], Any]]] = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         seen: set[str] = set()
         for node, bindings in ((screen, getattr(screen, "BINDINGS", [])),
                                (app, getattr(app, "BINDINGS", []))):
@@ -42,16 +44,14 @@ class UpdeckCommands(Provider):
                 help_text = ACTION_HELP.get(action, binding.description)
                 out.append((title, help_text,
                             partial(node.run_action, action)))
-        if hasattr(screen, "project_id"):
-            for n in range(1, 8):
-                from updeck.models.phases import PHASES
-
-                phase = PHASES[n - 1]
+        if isinstance(screen, ProjectScreen):  # the cutover view has no phase keys
+            for n, phase in enumerate(PHASES, start=1):
                 out.append((f"Phase {n}: {phase.title} ({n})", phase.purpose,
                             partial(screen.run_action, f"phase({n})")))
-        for state in getattr(screen, "palette_projects", lambda: [])():
-            out.append((f"Open project {state.project.name}", state.id,
-                        partial(screen.open_project, state.id)))  # type: ignore[attr-defined]
+        if isinstance(screen, HomeScreen):
+            for state in screen.palette_projects():
+                out.append((f"Open project {state.project.name}", state.id,
+                            partial(screen.open_project, state.id)))
         return out
 
     async def discover(self) -> Hits:

@@ -5,12 +5,10 @@ the running item; with several running, j/k choose which."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Digits, Static
 from updeck.models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
 from updeck.models.events import Event
@@ -18,6 +16,7 @@ from updeck.models.state import ItemStatus
 from updeck.tui.dashboard.format import dur, hhmm, margin_text, plain, t_offset, when
 from updeck.tui.dashboard.keys import CUTOVER_BINDINGS
 from updeck.tui.dashboard.live import LiveProject
+from updeck.tui.dashboard.screens.base import ProjectShowingScreen
 from updeck.tui.dashboard.view import ProjectView, project_view
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
 
@@ -36,13 +35,11 @@ def big_offset(now: datetime, start: datetime | None) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
-class CutoverScreen(Screen[None]):
+class CutoverScreen(ProjectShowingScreen):
     BINDINGS = CUTOVER_BINDINGS
 
     def __init__(self, project_id: str) -> None:
-        super().__init__()
-        self.project_id = project_id
-        self.live: LiveProject | None = None
+        super().__init__(project_id)
         self.view: ProjectView | None = None
         self.cursor = 0
         self.running: list[str] = []
@@ -62,14 +59,9 @@ class CutoverScreen(Screen[None]):
         self.query_one("#cut-next").border_title = "Next (ready)"
         self.query_one("#cut-gates").border_title = "Go/no-go and backout"
         self.set_interval(1.0, self.tick)
-        live = self.app.live.get(self.project_id)  # type: ignore[attr-defined]
-        if live is not None:
-            self.project_updated(live, [], first=True)
-        else:
-            self.app.load_project(self.project_id)  # type: ignore[attr-defined]
+        self.show_or_load()
 
     def project_updated(self, live: LiveProject, fresh: list[Event], first: bool = False) -> None:
-        self.live = live
         self.redraw()
         self.query_one(KeyBar).refresh()  # W shows while no window is planned
 
@@ -78,11 +70,11 @@ class CutoverScreen(Screen[None]):
                                                           style="bold red"))
 
     def tick(self) -> None:
-        if self.live is not None and getattr(self.app, "top_screen", None) is self:
+        if self.live is not None and self.dashboard.top_screen is self:
             self.redraw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
+        return not (action in CHANGING and self.read_only)
 
     def key_hidden(self, action: str) -> bool:
         """W shows in the key bar while no window is planned (it works at any time)."""
@@ -93,9 +85,11 @@ class CutoverScreen(Screen[None]):
     # --- drawing ---------------------------------------------------------------------
 
     def redraw(self) -> None:
-        assert self.live is not None
-        now = self.app.now()  # type: ignore[attr-defined]
-        self.view = view = project_view(self.live.state, now)
+        live = self.live
+        if live is None:
+            return
+        now = self.now()
+        self.view = view = project_view(live.state, now)
         state, sched = view.state, view.schedule
         self.running = [i for i in sched.running if not state.specs[i].is_approval]
         self.cursor = min(self.cursor, max(len(self.running) - 1, 0))
@@ -105,7 +99,7 @@ class CutoverScreen(Screen[None]):
         top.append(f"{t_offset(now, sched.window_start)} ", style="bold reverse")
         if state.rollback is not None:
             top.append(" ROLLBACK IN PROGRESS ", style="bold red reverse")
-        if self.app.read_only:  # type: ignore[attr-defined]
+        if self.read_only:
             top.append(" [read-only]", style="bold yellow")
         top.append(" " + plain(state.project.name) + "\n", style="bold")
         top.append(f"now {hhmm(now, seconds=True)} UTC\n")
@@ -115,7 +109,7 @@ class CutoverScreen(Screen[None]):
             if state.opened_at and not state.closed_at:
                 top.append(" OPEN", style="bold green")
             top.append("\n")
-        elif self.app.read_only:  # type: ignore[attr-defined]
+        elif self.read_only:
             top.append("no window planned\n", style="bold")
         else:
             top.append("no window planned — W to plan one\n", style="bold")
@@ -227,9 +221,7 @@ class CutoverScreen(Screen[None]):
             self.notify("nothing is running; s starts the next ready item", severity="warning")
             return
         item = running[min(self.cursor, len(running) - 1)]
-        app: Any = self.app
-        app.submit(self.project_id, MoveItem(item=item, action=ItemAction.DONE,
-                                             **app.stamp_command()))
+        self.submit(MoveItem(item=item, action=ItemAction.DONE, **self.stamp()))
 
     def action_start_next(self) -> None:
         if self.view is None:
@@ -240,21 +232,13 @@ class CutoverScreen(Screen[None]):
         if not ready:
             self.notify("nothing in the execute phase is ready to start", severity="warning")
             return
-        app: Any = self.app
-        app.submit(self.project_id, MoveItem(item=ready[0], action=ItemAction.START,
-                                             **app.stamp_command()))
+        self.submit(MoveItem(item=ready[0], action=ItemAction.START, **self.stamp()))
 
     def action_note(self) -> None:
-        from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
+        from updeck.tui.dashboard.screens.note import NoteDialog
 
-        app: Any = self.app
-
-        def done(result: NoteResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
-                                                    **app.stamp_command()))
-
-        app.push_screen(NoteDialog(None), done)
+        self.ask(NoteDialog(None),
+                 lambda result: AddNote(text=result.text, item=result.item, **self.stamp()))
 
     def action_window(self) -> None:
         if self.view is None:
@@ -263,25 +247,19 @@ class CutoverScreen(Screen[None]):
 
         state = self.view.state
         is_open = state.opened_at is not None and state.closed_at is None
-        app: Any = self.app
         command = CloseWindow if is_open else OpenWindow
         what = "close" if is_open else "open"
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                app.submit(self.project_id, command(**app.stamp_command()))
-
-        app.push_screen(ConfirmDialog(
+        self.ask(ConfirmDialog(
             f"Record that the cutover window is {what}ed now?",
-            f"It goes in the status log with your name; now is {hhmm(app.now(), seconds=True)} UTC.",
-            f"{what.capitalize()} the window?"), done)
+            f"It goes in the status log with your name; now is {hhmm(self.now(), seconds=True)} UTC.",
+            f"{what.capitalize()} the window?"), lambda yes: command(**self.stamp()) if yes else None)
 
     def action_plan_window(self) -> None:
         if self.live is None:
             return
         from updeck.tui.dashboard.screens.records import ask_plan_window
 
-        ask_plan_window(self, self.project_id, self.live.state)
+        ask_plan_window(self, self.live.state)
 
     def action_rollback(self) -> None:
         if self.view is None:
@@ -289,17 +267,12 @@ class CutoverScreen(Screen[None]):
         from updeck.tui.dashboard.screens.reason import ReasonDialog
 
         sched = self.view.schedule
-        app: Any = self.app
         steps = len(sched.backout)
-
-        def done(reason: str | None) -> None:
-            if reason:
-                app.submit(self.project_id, StartRollback(reason=reason, **app.stamp_command()))
-
-        app.push_screen(ReasonDialog(
+        self.ask(ReasonDialog(
             f"START THE ROLLBACK? {steps} backout steps, about "
             f"{dur(sched.backout_total) if steps else '0m'}",
-            "Why? (required; everyone sees it in the log)"), done)
+            "Why? (required; everyone sees it in the log)"),
+            lambda reason: StartRollback(reason=reason, **self.stamp()) if reason else None)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -4,16 +4,17 @@ warning mark; damaged projects with their error. ``n`` creates a project."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from updeck.models.phases import PHASE_BY_ID
 from updeck.models.state import ProjectState
+from updeck.storage.errors import DamagedProject
 from updeck.tui.dashboard.format import day_hhmm, plain, t_offset
 from updeck.tui.dashboard.keys import HOME_BINDINGS
+from updeck.tui.dashboard.screens.base import DashboardScreen
 from updeck.tui.dashboard.view import project_view
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
 
@@ -23,18 +24,18 @@ def progress_bar(fraction: float, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(DashboardScreen):
     BINDINGS = HOME_BINDINGS
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[str] = []  # project ids in table order ("" for damaged rows)
-        self._signature: tuple[Any, ...] = ()
+        self._signature: tuple[object, ...] = ()
         self.states: list[ProjectState] = []
 
     def compose(self) -> ComposeResult:
         yield Static("updeck · projects", id="home-title")
-        table: DataTable[Any] = DataTable(id="projects", cursor_type="row", zebra_stripes=False)
+        table: DataTable[Text] = DataTable(id="projects", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="home-empty", markup=False)
         yield KeyBar()
@@ -45,19 +46,20 @@ class HomeScreen(Screen[None]):
         table.focus()
         empty = self.query_one("#home-empty", Static)
         empty.update("reading the data folder…")
-        app: Any = self.app
+        app = self.dashboard
         if app.projects or app.damaged:
             self.show_projects(app.projects, app.damaged)
-        app.poller.poll_now()
+        self.poll_soon()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "new_project" and self.app.read_only)  # type: ignore[attr-defined]
+        return not (action == "new_project" and self.read_only)
 
     def palette_projects(self) -> list[ProjectState]:
         return list(self.states)
 
-    def show_projects(self, states: Sequence[ProjectState], damaged: Sequence[Any]) -> None:
-        now = self.app.now()  # type: ignore[attr-defined]
+    def show_projects(self, states: Sequence[ProjectState],
+                      damaged: Sequence[DamagedProject]) -> None:
+        now: datetime = self.now()
         signature = (tuple((s.id, s.seq) for s in states),
                      tuple(str(d) for d in damaged), now.replace(second=0, microsecond=0))
         if signature == self._signature:
@@ -99,8 +101,8 @@ class HomeScreen(Screen[None]):
             )
             self.rows.append(state.id)
         for problem in damaged:
-            pid = getattr(problem, "project_id", "") or "?"
-            reason = plain(getattr(problem, "reason", str(problem)))
+            pid = problem.project_id or "?"
+            reason = plain(problem.reason)
             table.add_row(Text(plain(pid)), Text("✘ DAMAGED", style="bold red"),
                           Text(reason[:60], style="red"), Text("-"), Text("-"), Text("-"))
             self.rows.append("")
@@ -141,7 +143,7 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._signature = ()
-        self.app.poller.poll_now()  # type: ignore[attr-defined]
+        self.poll_soon()
 
     def action_new_project(self) -> None:
         from updeck.tui.dashboard.screens.new_project import NewProjectScreen

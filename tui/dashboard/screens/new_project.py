@@ -3,9 +3,6 @@ listed with their errors), name it, answer its variables, plan the window."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,15 +13,12 @@ from textual.widgets.option_list import Option
 from updeck.models.project import Window, instantiate
 from updeck.models.template import MissingVariableError, Template
 from updeck.storage.groups import group_members
+from updeck.storage.templates import LoadedTemplate, TemplateEntry
 from updeck.tui.common.values import parse_end, parse_moment
 from updeck.tui.dashboard.format import plain
+from updeck.tui.dashboard.host import dashboard
 from updeck.tui.dashboard.messages import ProjectCreated, StorageTrouble, TemplateLoaded, TemplatesFound
 from updeck.tui.dashboard.screens._dialog import Dialog
-
-
-def app_now(app: Any) -> datetime:
-    now = getattr(app, "now", None)
-    return now() if callable(now) else datetime.now(UTC)
 
 
 class NewProjectScreen(Dialog[str]):
@@ -33,8 +27,8 @@ class NewProjectScreen(Dialog[str]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[Any] = []
-        self.loaded: Any = None
+        self.entries: list[TemplateEntry] = []
+        self.loaded: LoadedTemplate | None = None
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -61,8 +55,8 @@ class NewProjectScreen(Dialog[str]):
 
         self.query_one("#templates", OptionList).focus()
         self.query_one("#form").display = False
-        self.app.background(lambda: TemplatesFound(discover()), group="templates",  # type: ignore[attr-defined]
-                            name="template search", target=self)
+        dashboard(self).background(lambda: TemplatesFound(discover()), group="templates",
+                                   name="template search", target=self)
 
     def on_templates_found(self, message: TemplatesFound) -> None:
         self.entries = message.entries
@@ -107,7 +101,7 @@ class NewProjectScreen(Dialog[str]):
             except (TemplateErrors, TemplateNotFound) as exc:
                 return TemplateLoaded(None, str(exc))
 
-        self.app.background(load, group="templates", name="template load", target=self)  # type: ignore[attr-defined]
+        dashboard(self).background(load, group="templates", name="template load", target=self)
 
     def on_template_loaded(self, message: TemplateLoaded) -> None:
         if message.loaded is None:
@@ -170,7 +164,7 @@ class NewProjectScreen(Dialog[str]):
         try:
             # The same words as `updeck new --window` and the W dialog: a date and time
             # (UTC unless an offset is given), now, +2h; the end may be a length (6h).
-            now = app_now(self.app)
+            now = dashboard(self).now()
             start_text = self.query_one("#start", Input).value.strip()
             end_text = self.query_one("#end", Input).value.strip()
             if end_text and not start_text:
@@ -182,7 +176,7 @@ class NewProjectScreen(Dialog[str]):
         except (ValueError, MissingVariableError) as exc:
             error.update(str(exc))
             return
-        app: Any = self.app
+        app = dashboard(self)
         repo, operator = app.repo, app.operator
         self.busy = True
         error.update("creating…")

@@ -1,22 +1,19 @@
 """The project screen: phase bar, checklist, item detail, phase panel, status log and
-the header clock. Every change goes through the engine (via the app's write worker);
-the screen shows it when it is on disk."""
+the header clock; its layout, drawing and navigation. The keys that change the project
+are in updeck.tui.dashboard.screens.project_actions."""
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Static
-from updeck.models.commands import AddNote, DecideApproval, ItemAction, MoveItem, RecordCost, RecordMetric
 from updeck.models.events import Event
 from updeck.models.phases import PHASES
-from updeck.models.rollups import metric_not_met
 from updeck.tui.dashboard.keys import PROJECT_BINDINGS
 from updeck.tui.dashboard.live import LiveProject
+from updeck.tui.dashboard.screens.project_actions import ProjectActions
 from updeck.tui.dashboard.view import ProjectView, project_view
 from updeck.tui.dashboard.widgets._panel import PhasePanel
 from updeck.tui.dashboard.widgets.audiences import AudiencesPanel
@@ -32,18 +29,23 @@ from updeck.tui.dashboard.widgets.traceability import TraceabilityPanel
 
 CHANGING = {"move", "approve", "note", "verify", "record_metric", "record_cost", "plan_window"}
 NARROW = 110  # below this width the side pane collapses under the checklist
-REASON_ACTIONS = {"fail", "skip", "block", "reopen"}
-VERB = {"start": "Start", "done": "Done", "fail": "Fail", "skip": "Skip", "block": "Block",
-        "unblock": "Unblock", "reopen": "Reopen"}
 
 
-class ProjectScreen(Screen[None]):
+def running_times(view: ProjectView, now: datetime) -> dict[str, float]:
+    """Seconds each running item has been running."""
+    times: dict[str, float] = {}
+    for item_id in view.schedule.running:
+        started = view.state.items[item_id].started_at
+        if started is not None:
+            times[item_id] = (now - started).total_seconds()
+    return times
+
+
+class ProjectScreen(ProjectActions):
     BINDINGS = PROJECT_BINDINGS
 
     def __init__(self, project_id: str) -> None:
-        super().__init__()
-        self.project_id = project_id
-        self.live: LiveProject | None = None
+        super().__init__(project_id)
         self.view: ProjectView | None = None
         self.phase: str | None = None  # None until the first load picks the current phase
         self.show_detail = False  # narrow: the detail replaces the log under the checklist
@@ -70,18 +72,14 @@ class ProjectScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(HeaderClock).read_only = self.app.read_only  # type: ignore[attr-defined]
+        self.query_one(HeaderClock).read_only = self.read_only
         self.query_one("#checklist", Checklist).focus()
         self.query_one("#detail", ItemDetail).border_title = "Item"
         self.query_one("#log", StatusLog).border_title = "Status log"
         self.query_one("#checklist", Checklist).border_title = "Checklist"
         self._layout()
         self.set_interval(1.0, self.tick)
-        live = self.app.live.get(self.project_id)  # type: ignore[attr-defined]
-        if live is not None:
-            self.project_updated(live, [], first=True)
-        else:
-            self.app.load_project(self.project_id)  # type: ignore[attr-defined]
+        self.show_or_load()
 
     def on_resize(self) -> None:
         self._layout()
@@ -101,8 +99,7 @@ class ProjectScreen(Screen[None]):
     # --- data ------------------------------------------------------------------------
 
     def project_updated(self, live: LiveProject, fresh: list[Event], first: bool = False) -> None:
-        self.live = live
-        now = self.app.now()  # type: ignore[attr-defined]
+        now = self.now()
         self.view = project_view(live.state, now)
         if self.phase is None:
             self.phase = self.view.current_phase
@@ -122,16 +119,14 @@ class ProjectScreen(Screen[None]):
             self.query_one("#filter-bar", Static).update(f"cannot open {self.project_id}: {error}")
             self.query_one("#filter-bar", Static).display = True
 
-    def _redraw(self, now: Any) -> None:
+    def _redraw(self, now: datetime) -> None:
         view = self.view
         if view is None or self.phase is None:
             return
         self.query_one(HeaderClock).show(view.state, view.schedule, now)
         self.query_one(PhaseBar).show(view.phases, self.phase, view.current_phase)
         checklist = self.query_one("#checklist", Checklist)
-        checklist.running_elapsed = {
-            i: (now - view.state.items[i].started_at).total_seconds()
-            for i in view.schedule.running if view.state.items[i].started_at is not None}
+        checklist.running_elapsed = running_times(view, now)
         checklist.show(view.state, self.phase, late=view.late)
         info = next(p for p in view.phases if p.id == self.phase)
         phase = PHASES[info.number - 1]
@@ -166,7 +161,7 @@ class ProjectScreen(Screen[None]):
         detail.show(self.live.state, item, history, self.view.schedule if self.view else None)
         detail.border_title = f"Item {item}" if item else "Item"
 
-    def _update_panels(self, now: Any) -> None:
+    def _update_panels(self, now: datetime) -> None:
         if self.view is None:
             return
         self._place_panel()
@@ -176,21 +171,17 @@ class ProjectScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second: the clock, the forecast, the running times."""
-        if self.live is None or getattr(self.app, "top_screen", None) is not self:
+        if self.live is None or self.dashboard.top_screen is not self:
             return
-        now = self.app.now()
+        now = self.now()
         self.view = project_view(self.live.state, now)
         view = self.view
         self.query_one(HeaderClock).show(view.state, view.schedule, now)
         checklist = self.query_one("#checklist", Checklist)
-        running = {i: (now - view.state.items[i].started_at).total_seconds()
-                   for i in view.schedule.running if view.state.items[i].started_at is not None}
+        running = running_times(view, now)
         late_changed = set(view.late) != checklist.late
         if running or late_changed:
-            checklist.running_elapsed = running
-            checklist.late = set(view.late)
-            checklist._cache.clear()
-            checklist.refresh()
+            checklist.show_times(running, set(view.late))
         if late_changed and self.phase:
             self.query_one(PhaseBar).show(view.phases, self.phase, view.current_phase)
 
@@ -204,7 +195,7 @@ class ProjectScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in CHANGING and self.app.read_only)  # type: ignore[attr-defined]
+        return not (action in CHANGING and self.read_only)
 
     def key_hidden(self, action: str) -> bool:
         """Keys that work but would only clutter the key bar right now."""
@@ -214,14 +205,10 @@ class ProjectScreen(Screen[None]):
                 self.live.state.specs[item].kind != "metric"
         return False
 
-    @property
-    def current_item(self) -> str | None:
-        return self.query_one("#checklist", Checklist).current
-
     def _select_phase(self, phase_id: str) -> None:
         self.phase = phase_id
         if self.view is not None:
-            self._redraw(self.app.now())  # type: ignore[attr-defined]
+            self._redraw(self.now())
 
     def action_phase(self, number: int) -> None:
         self._select_phase(PHASES[number - 1].id)
@@ -249,7 +236,7 @@ class ProjectScreen(Screen[None]):
         else:
             self.show_panel = not self.show_panel
         self._layout()
-        self._update_panels(self.app.now())  # type: ignore[attr-defined]
+        self._update_panels(self.now())
         self._update_detail()
 
     def action_focus_log(self) -> None:
@@ -296,150 +283,4 @@ class ProjectScreen(Screen[None]):
         checklist = self.query_one("#checklist", Checklist)
         checklist.set_filter(self.filter)
         self._update_filter_bar()
-        self.app.poller.poll_now()  # type: ignore[attr-defined]
-
-    def _item_or_say(self) -> str | None:
-        item = self.current_item
-        if item is None:
-            self.notify("no item selected", severity="warning")
-        return item
-
-    def action_move(self, action: str) -> None:
-        item = self._item_or_say()
-        if item is None or self.live is None:
-            return
-        state = self.live.state
-        off_target = (metric_not_met(state.specs[item], state.items[item])
-                      if action == "done" and state.specs[item].kind == "metric" else None)
-        if action in REASON_ACTIONS or off_target:
-            from updeck.tui.dashboard.screens.reason import ReasonDialog
-
-            title = f"{VERB[action]} {item}: {state.specs[item].title}"
-            if off_target:  # the rules want a reason to close a metric that is not on target
-                title = f"{VERB[action]} {item} anyway? {off_target.split(';')[0].split(': ', 1)[-1]}"
-
-            def done(reason: str | None) -> None:
-                if reason:
-                    self._submit_move(item, action, reason)  # brings the fresh state
-                else:
-                    self.app.poller.poll_now()  # type: ignore[attr-defined]
-
-            self.app.push_screen(ReasonDialog(title), done)
-            return
-        self._submit_move(item, action, "")
-
-    def _submit_move(self, item: str, action: str, reason: str) -> None:
-        app: Any = self.app
-        app.submit(self.project_id, MoveItem(item=item, action=ItemAction(action), reason=reason,
-                                             **app.stamp_command()))
-
-    def action_approve(self) -> None:
-        item = self._item_or_say()
-        if item is None or self.live is None:
-            return
-        spec = self.live.state.specs[item]
-        if not spec.is_approval:
-            self.notify(f"{item} is not an approval item (kind: {spec.kind}); "
-                        "go to a go/no-go item", severity="warning", markup=False)
-            return
-        from updeck.tui.dashboard.screens.approve import ApprovalResult, ApproveDialog
-
-        app: Any = self.app
-
-        def done(result: ApprovalResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, DecideApproval(
-                    item=item, go=result.go, approver=result.approver, note=result.note,
-                    change=result.change, **app.stamp_command()))
-            else:
-                app.poller.poll_now()
-
-        app.push_screen(ApproveDialog(self.live.state, item, app.operator), done)
-
-    def action_note(self) -> None:
-        from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
-
-        app: Any = self.app
-
-        def done(result: NoteResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
-                                                    **app.stamp_command()))
-            else:
-                app.poller.poll_now()
-
-        app.push_screen(NoteDialog(self.current_item), done)
-
-    def action_verify(self) -> None:
-        item = self._item_or_say()
-        if item is None or self.live is None:
-            return
-        command = self.live.state.specs[item].verify.strip()
-        if not command:
-            self.notify(f"{item} has no verify command", severity="warning", markup=False)
-            return
-        from updeck.tui.dashboard.screens.confirm import VerifyDialog
-
-        app: Any = self.app
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                app.run_verification(self.project_id, item, command)
-            else:
-                app.poller.poll_now()
-
-        app.push_screen(VerifyDialog(item, command, socket.gethostname(), app.verify_timeout),
-                        done)
-
-    def action_record_metric(self) -> None:
-        item = self._item_or_say()
-        if item is None or self.live is None:
-            return
-        state = self.live.state
-        spec = state.specs[item]
-        if spec.kind != "metric":
-            metrics = [s.id for s in state.specs.values() if s.kind == "metric"]
-            where = (f"metric items: {', '.join(metrics[:4])}"
-                     + (" …" if len(metrics) > 4 else "") + " (phase 7)") if metrics \
-                else "this project has no metric items"
-            self.notify(f"{item} is not a metric item (kind: {spec.kind}); {where}",
-                        severity="warning", markup=False)
-            return
-        from updeck.tui.dashboard.screens.records import MetricDialog, MetricResult
-
-        app: Any = self.app
-
-        def done(result: MetricResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, RecordMetric(item=item, value=result.value,
-                                                         note=result.note,
-                                                         **app.stamp_command()))
-            else:
-                app.poller.poll_now()
-
-        app.push_screen(MetricDialog(state, item), done)
-
-    def action_record_cost(self) -> None:
-        item = self._item_or_say()
-        if item is None or self.live is None:
-            return
-        from updeck.tui.dashboard.screens.records import CostDialog, CostResult
-
-        app: Any = self.app
-
-        def done(result: CostResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, RecordCost(item=item, amount=result.amount,
-                                                       note=result.note,
-                                                       **app.stamp_command()))
-            else:
-                app.poller.poll_now()
-
-        app.push_screen(CostDialog(self.live.state, item), done)
-
-    def action_plan_window(self) -> None:
-        if self.live is None:
-            return
-        from updeck.tui.dashboard.screens.records import ask_plan_window
-
-        ask_plan_window(self, self.project_id, self.live.state)
+        self.poll_soon()

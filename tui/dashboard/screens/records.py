@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from updeck.models.state import ProjectState
 from updeck.tui.common.values import parse_amount, parse_end, parse_moment
 from updeck.tui.dashboard.format import day_hhmm, hhmm, money, plain, when
 from updeck.tui.dashboard.screens._dialog import Dialog
+from updeck.tui.dashboard.screens.base import ProjectShowingScreen
 from updeck.tui.dashboard.view import budget_line, metric_check, metric_of, metric_word
 
 KEYS = "enter: record   tab: next field   esc: cancel"
@@ -321,17 +321,10 @@ class WindowDialog(Dialog[WindowResult]):
         self.dismiss(result)
 
 
-def ask_plan_window(screen: Any, project_id: str, state: ProjectState) -> None:
+def ask_plan_window(screen: ProjectShowingScreen, state: ProjectState) -> None:
     """Open the window dialog over ``screen`` and submit ``PlanWindow`` when it closes."""
     from updeck.models.commands import PlanWindow
 
-    app: Any = screen.app
-
-    def done(result: WindowResult | None) -> None:
-        if result is not None:
-            app.submit(project_id, PlanWindow(window=Window(result.start, result.end),
-                                              **app.stamp_command()))
-        else:
-            app.poller.poll_now()
-
-    app.push_screen(WindowDialog(state, app.now()), done)
+    screen.ask(WindowDialog(state, screen.now()),
+               lambda result: PlanWindow(window=Window(result.start, result.end),
+                                         **screen.stamp()))

@@ -149,6 +149,13 @@ class Checklist(ScrollView, can_focus=True):
         self.late_reasons = late_reasons or {}
         self._rebuild(None if phase_changed else keep)
 
+    def show_times(self, running_elapsed: dict[str, float], late: Iterable[str]) -> None:
+        """The clock moved: new running times and late items, same rows; repaint."""
+        self.running_elapsed = running_elapsed
+        self.late = set(late)
+        self._cache.clear()
+        self.refresh()
+
     def set_filter(self, item_filter: ItemFilter) -> None:
         keep = self.current
         self.filter = item_filter

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 from updeck.models.durations import format_ttime
@@ -172,7 +173,7 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
 class ItemDetail(VerticalScroll, can_focus=True):
     """A scrollable panel; its content is one Static of literal Text."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static("", id="detail-body", markup=False)
 
     def show(self, state: ProjectState | None, item_id: str | None, history: Sequence[Event],

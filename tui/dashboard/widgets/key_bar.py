@@ -7,13 +7,16 @@ screens and closing dialogs costs one line of text instead of a recompose."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from rich.text import Text
 from textual import events
+from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
+
+Node = Widget | App[object]  # what a key belongs to: the screen or the app
 
 
 class KeyBar(Widget):
@@ -29,17 +32,17 @@ class KeyBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spans: list[tuple[int, int, Any, str]] = []
+        self._spans: list[tuple[int, int, Node, str]] = []
 
-    def _entries(self) -> list[tuple[str, str, Any, str]]:
-        screen: Any = self.screen
-        app: Any = self.app
-        out: list[tuple[str, str, Any, str]] = []
+    def _entries(self) -> list[tuple[str, str, Node, str]]:
+        screen = self.screen
+        app = self.app
+        out: list[tuple[str, str, Node, str]] = []
         seen: set[str] = set()
-        hidden = getattr(screen, "key_hidden", None)
-        for node, bindings in ((screen, getattr(screen, "BINDINGS", [])),
-                               (app, getattr(app, "BINDINGS", []))):
-            for binding in bindings:
+        hidden: Callable[[str], bool] | None = getattr(screen, "key_hidden", None)
+        nodes: tuple[Node, ...] = (screen, app)
+        for node in nodes:
+            for binding in node.BINDINGS:
                 if not isinstance(binding, Binding) or not binding.show:
                     continue
                 name, _, params = binding.action.partition("(")

@@ -10,6 +10,7 @@ from updeck.models.rollups import metric_statuses
 from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
 from updeck.tui.dashboard.format import plain
+from updeck.tui.dashboard.host import dashboard
 from updeck.tui.dashboard.view import metric_word
 from updeck.tui.dashboard.widgets._panel import PhasePanel
 
@@ -37,6 +38,6 @@ class MetricsPanel(PhasePanel):
                        style="dim")
             if m.latest is not None and m.met is None:
                 out.append(f"  ({plain(m.reason)})", style="dim")
-        if not self.app.read_only:  # type: ignore[attr-defined]
+        if not dashboard(self).read_only:
             out.append("\nm on a metric item records a reading", style="dim")
         return out
