@@ -191,8 +191,14 @@ async def settle(pilot: Any, app: UpdeckApp, seconds: float = 0.05) -> None:
         await pilot.pause()
 
 
-async def wait_for(pilot: Any, condition: Any, timeout: float = 3.0) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
+PATIENCE = 30.0  # seconds: the least any wait_for waits before it gives up
+
+
+async def wait_for(pilot: Any, condition: Any, timeout: float = PATIENCE) -> bool:
+    """Wait until ``condition()`` holds (checked every 50 ms); False if it still does not
+    after ``timeout`` seconds, never less than PATIENCE: on a loaded machine workers are
+    slow, and tests never assert on wall time. Returns as soon as the condition holds."""
+    deadline = asyncio.get_running_loop().time() + max(timeout, PATIENCE)
     while asyncio.get_running_loop().time() < deadline:
         if condition():
             return True

@@ -13,7 +13,7 @@ from updeck.models.commands import AddNote, DecideApproval, ItemAction, MoveItem
 from updeck.storage.repository import Repository
 from updeck.tui.dashboard.app import UpdeckApp
 
-from tests.support.tui import ALICE, BOB, FIXED_NOW, Clock, make_project, write_templates
+from tests.support.tui import ALICE, BOB, FIXED_NOW, Clock, make_project, wait_for, write_templates
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -66,7 +66,8 @@ def test_home(snap_compare: Any, data: tuple[Path, str], size: tuple[int, int]) 
 
     async def run_before(pilot: Any) -> None:
         await loaded(pilot)
-        await pilot.pause(0.3)
+        # The first poll lists the projects; under load it can take a while.
+        assert await wait_for(pilot, lambda: bool(pilot.app.screen.rows), 60.0)
         await loaded(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -282,7 +282,7 @@ async def test_verification_runs_in_a_worker_and_is_recorded(env: dict[str, Any]
         assert "$ echo inventory-ok" in screen_text(app)
         await pilot.press("y")
         assert await wait_for(pilot, lambda: bool(
-            Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 10.0)
+            Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 60.0)
         await settle(pilot, app)
         check = Repository(env["db"]).load(env["pid"]).items["inventory"].verifications[-1]
         assert check.exit_code == 0 and "inventory-ok" in check.output_tail
@@ -422,10 +422,16 @@ async def test_home_shows_a_damaged_project_with_its_error(env: dict[str, Any]) 
     segments[0].write_text("{ this is not json")
     app = make_app(env)
     async with app.run_test(size=BIG) as pilot:
-        assert await wait_for(pilot, lambda: "DAMAGED" in screen_text(app), 5.0)
+        assert await wait_for(pilot, lambda: "DAMAGED" in screen_text(app), 30.0)
+        # The rows are drawn in their own widths at once (not the headers' widths until the
+        # table next idles, which under load came after this screen was read).
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        widths = home.column_widths()
+        assert widths[0] == len("CRM cutover") and widths[1] == len("✘ DAMAGED")
         text = screen_text(app)
         assert "broken-one" in text and "CRM cutover" in text
-        table_rows = app.screen.rows  # type: ignore[attr-defined]
+        table_rows = home.rows
         from textual.widgets import DataTable
 
         app.screen.query_one(DataTable).move_cursor(row=table_rows.index(""))
@@ -482,7 +488,7 @@ async def test_a_verification_that_hangs_is_stopped_and_recorded(env: dict[str, 
         await settle(pilot, app)
         app.run_verification(env["pid"], "inventory", "echo started; sleep 30")
         assert await wait_for(pilot, lambda: bool(
-            Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 10.0)
+            Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 60.0)
         check = Repository(env["db"]).load(env["pid"]).items["inventory"].verifications[-1]
         assert check.exit_code == 124 and "timed out after 1s" in check.output_tail
         assert "started" in check.output_tail

@@ -18,6 +18,8 @@ from updeck.tui.dashboard.screens.base import DashboardScreen
 from updeck.tui.dashboard.view import project_view
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
 
+COLUMNS = ("Project", "Warning", "Phase", "Progress", "Window", "Template")
+
 
 def progress_bar(fraction: float, width: int = 10) -> str:
     filled = round(fraction * width)
@@ -42,7 +44,7 @@ class HomeScreen(DashboardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#projects", DataTable)
-        table.add_columns("Project", "Warning", "Phase", "Progress", "Window", "Template")
+        table.add_columns(*COLUMNS)
         table.focus()
         empty = self.query_one("#home-empty", Static)
         empty.update("reading the data folder…")
@@ -68,7 +70,7 @@ class HomeScreen(DashboardScreen):
         self.states = list(states)
         table = self.query_one("#projects", DataTable)
         keep = self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
-        table.clear()
+        cells: list[tuple[Text, ...]] = []
         self.rows = []
         for state in sorted(states, key=lambda s: s.project.name.lower()):
             view = project_view(state, now)
@@ -91,21 +93,22 @@ class HomeScreen(DashboardScreen):
             if state.rollback is not None:
                 marks.append("ROLLBACK")
             note = Text(" ".join(marks), style="bold red") if marks else Text("")
-            table.add_row(
+            cells.append((
                 Text(plain(state.project.name)),
                 note,
                 Text(f"{phase.number} {phase.id}"),
                 Text(f"{progress_bar(view.fraction)} {view.fraction:4.0%}"),
                 window,
                 Text(plain(state.project.template_id)),
-            )
+            ))
             self.rows.append(state.id)
         for problem in damaged:
             pid = problem.project_id or "?"
             reason = plain(problem.reason)
-            table.add_row(Text(plain(pid)), Text("✘ DAMAGED", style="bold red"),
-                          Text(reason[:60], style="red"), Text("-"), Text("-"), Text("-"))
+            cells.append((Text(plain(pid)), Text("✘ DAMAGED", style="bold red"),
+                          Text(reason[:60], style="red"), Text("-"), Text("-"), Text("-")))
             self.rows.append("")
+        fill_table(table, cells)
         if keep in self.rows:
             table.move_cursor(row=self.rows.index(keep))
         empty = self.query_one("#home-empty", Static)
@@ -115,6 +118,11 @@ class HomeScreen(DashboardScreen):
             empty.display = True
         else:
             empty.display = False
+
+    def column_widths(self) -> list[int]:
+        """The width each column is drawn with now (without padding)."""
+        table = self.query_one("#projects", DataTable)
+        return [column.width for column in table.ordered_columns]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_project()
@@ -157,3 +165,19 @@ class HomeScreen(DashboardScreen):
 
     def action_quit_app(self) -> None:
         self.app.exit(return_code=0)
+
+
+def fill_table(table: DataTable[Text], rows: list[tuple[Text, ...]]) -> None:
+    """Replace the table's rows, with each column exactly as wide as its widest cell.
+
+    DataTable measures new rows only when it next idles, and never narrows a column: until
+    then new rows are drawn in the old widths (a name cut to the header's width), and a long
+    name once shown kept its column wide for ever. Fixed widths, set with the rows, show
+    the data as it is at once."""
+    widths = [max([len(label), *(row[i].cell_len for row in rows)])
+              for i, label in enumerate(COLUMNS)]
+    table.clear(columns=True)
+    for label, width in zip(COLUMNS, widths, strict=True):
+        table.add_column(label, width=width)
+    for row in rows:
+        table.add_row(*row)
