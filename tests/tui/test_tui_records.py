@@ -11,16 +11,12 @@ from updeck.models.commands import RecordCost
 from updeck.models.project import Window, instantiate
 from updeck.storage.repository import Repository
 from updeck.tui.common.values import parse_amount
+from updeck.tui.dashboard.screens.cost_dialog import CostDialog
 from updeck.tui.dashboard.screens.cutover import CutoverScreen
 from updeck.tui.dashboard.screens.help import HelpScreen
+from updeck.tui.dashboard.screens.metric_dialog import MetricDialog
 from updeck.tui.dashboard.screens.project import ProjectScreen
-from updeck.tui.dashboard.screens.records import (
-    CostDialog,
-    MetricDialog,
-    WindowDialog,
-    parse_start,
-    parse_window_end,
-)
+from updeck.tui.dashboard.screens.window_dialog import WindowDialog, parse_start, parse_window_end
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
 
 from tests.support.tui import (

@@ -16,15 +16,7 @@ from updeck.models.events import Event, EventKind
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
 
-STATUS_STYLE: dict[ItemStatus, str] = {
-    ItemStatus.TODO: "",
-    ItemStatus.IN_PROGRESS: "bold $warning",
-    ItemStatus.DONE: "$success",
-    ItemStatus.FAILED: "bold $error",
-    ItemStatus.SKIPPED: "dim",
-    ItemStatus.BLOCKED: "bold $error",
-}
-# Rich styles (for Text), the CSS-variable-free equivalent of the above.
+# Rich styles (for Text) of each item status.
 RICH_STATUS_STYLE: dict[ItemStatus, str] = {
     ItemStatus.TODO: "",
     ItemStatus.IN_PROGRESS: "bold yellow",

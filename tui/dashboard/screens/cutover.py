@@ -257,7 +257,7 @@ class CutoverScreen(ProjectShowingScreen):
     def action_plan_window(self) -> None:
         if self.live is None:
             return
-        from updeck.tui.dashboard.screens.records import ask_plan_window
+        from updeck.tui.dashboard.screens.window_dialog import ask_plan_window
 
         ask_plan_window(self, self.live.state)
 

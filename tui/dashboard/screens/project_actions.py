@@ -110,7 +110,7 @@ class ProjectActions(ProjectShowingScreen):
             self.notify(f"{item} is not a metric item (kind: {spec.kind}); {where}",
                         severity="warning", markup=False)
             return
-        from updeck.tui.dashboard.screens.records import MetricDialog
+        from updeck.tui.dashboard.screens.metric_dialog import MetricDialog
 
         self.ask(MetricDialog(state, item),
                  lambda result: RecordMetric(item=item, value=result.value, note=result.note,
@@ -120,7 +120,7 @@ class ProjectActions(ProjectShowingScreen):
         item = self._item_or_say()
         if item is None or self.live is None:
             return
-        from updeck.tui.dashboard.screens.records import CostDialog
+        from updeck.tui.dashboard.screens.cost_dialog import CostDialog
 
         self.ask(CostDialog(self.live.state, item),
                  lambda result: RecordCost(item=item, amount=result.amount, note=result.note,
@@ -128,6 +128,6 @@ class ProjectActions(ProjectShowingScreen):
 
     def action_plan_window(self) -> None:
         if self.live is not None:
-            from updeck.tui.dashboard.screens.records import ask_plan_window
+            from updeck.tui.dashboard.screens.window_dialog import ask_plan_window
 
             ask_plan_window(self, self.live.state)

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
-from updeck.tui.dashboard.format import LEVEL_MARK, day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
+from updeck.tui.dashboard.format import day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
 
 
 class HeaderClock(Widget):
@@ -92,6 +92,3 @@ class HeaderClock(Widget):
         both.overflow = "ellipsis"
         return both
 
-
-def level_mark(level: str) -> str:
-    return LEVEL_MARK.get(level, "·")

@@ -81,10 +81,6 @@ class StatusLog(ScrollView, can_focus=True):
         self.refresh()
         return len(fresh)
 
-    @property
-    def is_following(self) -> bool:
-        return self.follow
-
     def _to_end(self) -> None:
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)

@@ -1,7 +1,6 @@
-"""Dialogs that record numbers and times: a metric reading (``m``), an actual cost (``$``)
-and the planned cutover window (``W``). Each checks what it can before it closes (a cost
-must be a number, a window must parse); the engine has the last word, and a refusal is
-shown by the app as for every other command."""
+"""The window dialog (``W``): plan or re-plan the cutover window, its start (T) and its end
+or length, with a preview; the start and end must parse before it closes. The engine has
+the last word, and a refusal is shown by the app as for every other command."""
 
 from __future__ import annotations
 
@@ -12,29 +11,14 @@ from datetime import UTC, datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 from updeck.models.durations import format_duration
 from updeck.models.project import Window
 from updeck.models.state import ProjectState
-from updeck.tui.common.values import parse_amount, parse_end, parse_moment
-from updeck.tui.dashboard.format import day_hhmm, hhmm, money, plain, when
+from updeck.tui.common.values import parse_end, parse_moment
+from updeck.tui.dashboard.format import day_hhmm, hhmm, when
 from updeck.tui.dashboard.screens._dialog import Dialog
 from updeck.tui.dashboard.screens.base import ProjectShowingScreen
-from updeck.tui.dashboard.view import budget_line, metric_check, metric_of, metric_word
-
-KEYS = "enter: record   tab: next field   esc: cancel"
-
-
-@dataclass(frozen=True)
-class MetricResult:
-    value: str
-    note: str
-
-
-@dataclass(frozen=True)
-class CostResult:
-    amount: float
-    note: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +27,8 @@ class WindowResult:
     end: datetime | None  # None: the template's default duration
 
 
-# --- parsing what was typed -----------------------------------------------------------
+
+# --- parsing what was typed ----------------------------------------------------------
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -94,138 +79,6 @@ def span(start: datetime, end: datetime | None) -> str:
 
 def _clean(error: ValueError) -> str:
     return str(error).replace("2026-12-05T22:00", "2026-12-05 22:00")
-
-
-# --- the dialogs ------------------------------------------------------------------------
-
-class MetricDialog(Dialog[MetricResult]):
-    """A reading of a ``kind: metric`` item, shown against its baseline and target."""
-
-    def __init__(self, state: ProjectState, item_id: str) -> None:
-        super().__init__()
-        self.spec = state.specs[item_id]
-        self.status = metric_of(state, item_id)
-        self.last = state.items[item_id].metrics[-1] if state.items[item_id].metrics else None
-
-    def compose(self) -> ComposeResult:
-        spec, status = self.spec, self.status
-        facts = Text()
-        facts.append("baseline ", style="dim")
-        facts.append(plain(spec.baseline) or "-", style="bold")
-        facts.append("   target ", style="dim")
-        facts.append(plain(spec.target) or "none set", style="bold")
-        facts.append("\nlatest   ", style="dim")
-        if self.last is None:
-            facts.append("no reading yet")
-        else:
-            facts.append(plain(self.last.value), style="bold")
-            facts.append(f" at {hhmm(self.last.at)} by {plain(self.last.by)}: ")
-            facts.append(metric_word(status.met, status.latest), style="bold")
-        with Vertical(classes="dialog record-dialog"):
-            yield Static(f"Record a reading of {spec.id}", classes="dialog-title", markup=False)
-            yield Static(plain(spec.title), markup=False)
-            yield Static(facts, classes="dialog-body", markup=False)
-            example = plain(spec.baseline) or "135ms"
-            yield Label(f"Value, with its unit (such as {example})", markup=False)
-            yield Input(placeholder="value", id="value")
-            yield Static("", id="preview", markup=False)
-            yield Input(placeholder="note (optional)", id="note")
-            yield Static("", id="error", classes="dialog-error", markup=False)
-            yield Static(KEYS, classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        self.query_one("#value", Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "value":
-            return
-        self.query_one("#error", Static).update("")
-        value = event.value.strip()
-        preview = Text()
-        if value:
-            met, reason = metric_check(value, self.spec.target)
-            preview.append(metric_word(met, value), style="bold")
-            preview.append(f": {plain(reason)}")
-            if met is None:
-                preview.append(" (recorded as written)", style="dim")
-        self.query_one("#preview", Static).update(preview)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        value = self.query_one("#value", Input).value.strip()
-        if not value:
-            self.query_one("#error", Static).update("a reading needs a value, such as "
-                                                    + (plain(self.spec.baseline) or "135ms"))
-            self.query_one("#value", Input).focus()
-            return
-        note = self.query_one("#note", Input).value.strip()
-        self.dismiss(MetricResult(value, note))
-
-
-class CostDialog(Dialog[CostResult]):
-    """An actual cost for an item; it adds to what was recorded before."""
-
-    def __init__(self, state: ProjectState, item_id: str) -> None:
-        super().__init__()
-        self.spec = state.specs[item_id]
-        self.line = budget_line(state, item_id)
-        self.has_cost = state.items[item_id].actual_cost is not None
-
-    def compose(self) -> ComposeResult:
-        line = self.line
-        facts = Text()
-        facts.append("planned ", style="dim")
-        facts.append(money(line.planned) if self.spec.cost is not None else "none",
-                     style="bold")
-        facts.append("   recorded so far ", style="dim")
-        facts.append(money(line.actual) if self.has_cost else "nothing", style="bold")
-        facts.append("\nan amount adds to what is recorded; a negative one corrects it",
-                     style="dim")
-        with Vertical(classes="dialog record-dialog"):
-            yield Static(f"Record an actual cost for {self.spec.id}", classes="dialog-title",
-                         markup=False)
-            yield Static(plain(self.spec.title), markup=False)
-            yield Static(facts, classes="dialog-body", markup=False)
-            yield Label("Amount (a number, such as 1350 or 1,350.50)", markup=False)
-            yield Input(placeholder="amount", id="amount")
-            yield Static("", id="preview", markup=False)
-            yield Input(placeholder="note (optional: invoice, what it paid for)", id="note")
-            yield Static("", id="error", classes="dialog-error", markup=False)
-            yield Static(KEYS, classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        self.query_one("#amount", Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "amount":
-            return
-        self.query_one("#error", Static).update("")
-        preview = Text()
-        if event.value.strip():
-            try:
-                amount = parse_amount(event.value)
-            except ValueError:
-                preview.append("not a number (yet)", style="dim")
-            else:
-                total = self.line.actual + amount
-                preview.append(f"recorded total becomes {money(total)}")
-                if self.spec.cost is not None:
-                    preview.append(f" of {money(self.line.planned)} planned")
-                    if total > self.line.planned:
-                        preview.append(f": OVER by {money(total - self.line.planned)}",
-                                       style="bold")
-        self.query_one("#preview", Static).update(preview)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        field = self.query_one("#amount", Input)
-        try:
-            amount = parse_amount(field.value)
-        except ValueError as exc:
-            self.query_one("#preview", Static).update("")
-            self.query_one("#error", Static).update(str(exc))
-            field.focus()
-            return
-        note = self.query_one("#note", Input).value.strip()
-        self.dismiss(CostResult(amount, note))
 
 
 class WindowDialog(Dialog[WindowResult]):
