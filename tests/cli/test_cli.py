@@ -42,8 +42,9 @@ def one_error_line(err: str) -> str:
 # --- help, version, usage --------------------------------------------------------------
 
 def test_version_and_top_level_help(cli: Cli) -> None:
-    assert re.match(r"updeck \d+\.\d+", cli.ok("--version"))
-    out = cli.ok("--help")
+    # The installed entry point, as a user runs it (most tests call main() in-process).
+    assert re.match(r"updeck \d+\.\d+", cli.ok("--version", process=True))
+    out = cli.ok("--help", process=True)
     for name in SUBCOMMANDS:
         assert name in out
     assert "exit codes" in out

@@ -1,12 +1,17 @@
-"""Helpers for the CLI tests: the installed ``updeck`` entry point, run in subprocesses
-against a temporary data folder and a temporary template folder."""
+"""Helpers for the CLI tests: ``updeck`` against a temporary data folder and a temporary
+template folder, run in-process through ``updeck.tui.cli.main(argv)`` (fast) or, for the
+tests that need a real process (follow, wait, signals, the installed entry point, what
+gets imported), as the installed entry point in a subprocess."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,15 +131,18 @@ class Result:
 
 
 class Cli:
-    """Runs ``updeck`` with its own data folder and template folder."""
+    """Runs ``updeck`` with its own data folder and template folder: in-process by default,
+    in a subprocess of the installed entry point with ``process=True`` (for the whole
+    runner, or one call)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, process: bool = False) -> None:
         self.root = root
         self.db = root / "data"
         self.templates = root / "templates"
         self.templates.mkdir(parents=True, exist_ok=True)
         (self.templates / "mini.yaml").write_text(MINI_TEMPLATE)
         (self.templates / "other.yaml").write_text(OTHER_TEMPLATE)
+        self.process = process
         self.exe = updeck_bin()
         self.env = dict(os.environ)
         self.env.update({"UPDECK_DB": str(self.db), "UPDECK_TEMPLATE_PATH": str(self.templates),
@@ -145,11 +153,27 @@ class Cli:
         return [self.exe, *args]
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 30,
-                 env: dict[str, str] | None = None) -> Result:
-        proc = subprocess.run(self.argv(*args), input=stdin if stdin is not None else "",
-                              capture_output=True, text=True, timeout=timeout,
-                              env={**self.env, **(env or {})}, cwd=self.root)
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+                 env: dict[str, str] | None = None, process: bool | None = None) -> Result:
+        if self.process if process is None else process:
+            proc = subprocess.run(self.argv(*args), input=stdin if stdin is not None else "",
+                                  capture_output=True, text=True, timeout=timeout,
+                                  env={**self.env, **(env or {})}, cwd=self.root)
+            return Result(proc.returncode, proc.stdout, proc.stderr)
+        return self.in_process(list(args), stdin or "", {**self.env, **(env or {})})
+
+    def in_process(self, argv: list[str], stdin: str, env: dict[str, str]) -> Result:
+        """``main(argv)`` here, as the entry point would run it: this environment and
+        folder, stdin a pipe holding ``stdin`` (not a terminal), stdout and stderr caught
+        (UTF-8, with the binary ``buffer`` that verify writes to)."""
+        from updeck.tui.cli import main
+
+        out, err = _capture(), _capture()
+        with _process_state(env, self.root), _streams(_feed(stdin), out, err):
+            try:
+                code = main(argv)
+            except SystemExit as stop:  # argparse: --help, --version, usage errors
+                code = _exit_code(stop, err)
+        return Result(code, _text(out), _text(err))
 
     def popen(self, *args: str, **kwargs: object) -> subprocess.Popen[str]:
         return subprocess.Popen(self.argv(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -166,3 +190,52 @@ class Cli:
 
     def log_bytes(self, project_id: str) -> bytes:
         return b"".join(p.read_bytes() for p in self.log_files(project_id))
+
+
+def _capture() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace",
+                            newline="\n", write_through=True)
+
+
+def _feed(text: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", errors="replace")
+
+
+def _exit_code(stop: SystemExit, err: io.TextIOWrapper) -> int:
+    if stop.code is None or isinstance(stop.code, int):
+        return stop.code or 0
+    print(stop.code, file=err)  # what the interpreter does with SystemExit("text")
+    return 1
+
+
+@contextmanager
+def _process_state(env: dict[str, str], cwd: Path) -> Iterator[None]:
+    """This environment and working folder while inside; the old ones restored after."""
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+@contextmanager
+def _streams(stdin: io.TextIOWrapper, stdout: io.TextIOWrapper,
+             stderr: io.TextIOWrapper) -> Iterator[None]:
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+    try:
+        yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
