@@ -37,7 +37,7 @@ def lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str]:
     return found
 
 
-def next_line(found: queue.Queue[str], timeout: float = 10.0) -> str:
+def next_line(found: queue.Queue[str], timeout: float = 60.0) -> str:
     try:
         return found.get(timeout=timeout)
     except queue.Empty:
@@ -55,7 +55,7 @@ def test_gate_wait_is_released_by_another_process(cli: Cli, ready_gate: str) -> 
         assert waiter.poll() is None, "one go of two released the gate"
         started = time.monotonic()
         cli.ok("--as", "bob", "approve", p, "go-no-go", "--go", "--role", "app-owner")
-        out, err = waiter.communicate(timeout=10)
+        out, err = waiter.communicate(timeout=60)
         assert time.monotonic() - started < 5
     finally:
         if waiter.poll() is None:
@@ -77,7 +77,7 @@ def test_gate_wait_no_go_and_timeout(cli: Cli, ready_gate: str) -> None:
         time.sleep(0.5)
         cli.ok("--as", "carol", "approve", p, "go-no-go", "--no-go", "--role", "app-owner",
                "--note", "backup not verified")
-        out, err = waiter.communicate(timeout=10)
+        out, err = waiter.communicate(timeout=60)
     finally:
         if waiter.poll() is None:
             waiter.kill()
@@ -101,7 +101,7 @@ def test_log_follow_sees_another_process(cli: Cli) -> None:
         entry = json.loads(next_line(found))
         assert (entry["kind"], entry["item"], entry["seq"]) == ("item_started", "inventory", 3)
         follower.send_signal(signal.SIGINT)
-        follower.wait(timeout=10)
+        follower.wait(timeout=60)
     finally:
         if follower.poll() is None:
             follower.kill()
@@ -123,7 +123,7 @@ def test_log_follow_human_text_and_closed_pipe(cli: Cli) -> None:
         follower.wait()
     # A reader that goes away ends the follower quietly (like `updeck log -f | head -1`).
     shell = subprocess.run(f"'{cli.exe}' log {p} --follow | head -n 1", shell=True, env=cli.env,
-                           capture_output=True, text=True, timeout=20)
+                           capture_output=True, text=True, timeout=60)
     assert "project_created" in shell.stdout
     assert "Traceback" not in shell.stderr and "Broken pipe" not in shell.stderr
 

@@ -152,7 +152,7 @@ class Cli:
     def argv(self, *args: str) -> list[str]:
         return [self.exe, *args]
 
-    def __call__(self, *args: str, stdin: str | None = None, timeout: float = 30,
+    def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120,
                  env: dict[str, str] | None = None, process: bool | None = None) -> Result:
         if self.process if process is None else process:
             proc = subprocess.run(self.argv(*args), input=stdin if stdin is not None else "",

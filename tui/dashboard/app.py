@@ -157,9 +157,14 @@ class UpdeckApp(App[int]):
         return None
 
     def showing(self, project_id: str) -> Iterator[ProjectShowingScreen]:
-        """The screens on the stack that show ``project_id``."""
+        """The screens on the stack that show ``project_id`` and can draw: composed and
+        mounted, and not while the app shuts down (a worker's last message can arrive after
+        the screens were taken apart)."""
+        if not self.is_running:
+            return
         for screen in self.screen_stack:
-            if isinstance(screen, ProjectShowingScreen) and screen.project_id == project_id:
+            if (isinstance(screen, ProjectShowingScreen) and screen.project_id == project_id
+                    and screen.is_mounted):
                 yield screen
 
     def home_visible(self) -> bool:
