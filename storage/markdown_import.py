@@ -215,7 +215,7 @@ def _item_dicts(items: list[Step], source: str, guessed: list[str]) -> dict[str,
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when present
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc]
+class _Dumper(_BaseDumper):  # type: ignore[misc]  # base chosen at run time (libyaml or not)
     """``yaml.safe_dump`` that writes multi-line text as literal blocks (``|``)."""
 
 

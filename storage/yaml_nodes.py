@@ -63,7 +63,7 @@ class _BoundedComposer(Composer):
         self._depth += 1
         self._count += 1
         if self._depth > MAX_DEPTH or self._count > MAX_NODES:
-            mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+            mark = self.peek_event().start_mark  # type: ignore[attr-defined]  # the Parser half of the loader has it
             what = (f"nested more than {MAX_DEPTH} levels deep" if self._depth > MAX_DEPTH
                     else f"more than {MAX_NODES} nodes")
             raise YamlProblem(mark.line + 1, mark.column + 1, f"the document is {what}; refused")
@@ -100,7 +100,7 @@ if getattr(yaml, "__with_libyaml__", False):
                     return TAG_STR
                 if value and value[0] not in _RESOLVER_FIRST_CHARS:
                     return TAG_STR
-            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]  # untyped in the yaml stubs
             return tag
 
     _FastLoader = CSafeNodeLoader
