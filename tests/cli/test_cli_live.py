@@ -17,6 +17,13 @@ from tests.support.cli import Cli
 
 
 @pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """Every updeck here is a real process: a follower or waiter and the other operators
+    who change the project under it, as on the night."""
+    return Cli(tmp_path, process=True)
+
+
+@pytest.fixture
 def ready_gate(cli: Cli) -> str:
     """A project whose go/no-go is ready to be decided."""
     p = cli.ok("new", "mini", "--name", "Live", "--var", "ticket=1").strip()
