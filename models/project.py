@@ -44,6 +44,11 @@ class Project:
     variables: Mapping[str, str] = field(default_factory=dict)
     window: Window = Window()
     team: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> people at creation
+    rehearsal_of: str = ""  # the live project's id when this run is a rehearsal of it
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return bool(self.rehearsal_of)
 
 
 def slugify(text: str, *, limit: int = 40) -> str:
@@ -117,6 +122,8 @@ def project_to_dict(project: Project) -> dict[str, Any]:
     data = _project_dict(project)
     if project.team:  # only when there is one: older projects keep their exact form
         data["team"] = {role: list(people) for role, people in project.team.items()}
+    if project.rehearsal_of:  # only when set: live projects' logs keep their old shape
+        data["rehearsal_of"] = project.rehearsal_of
     return data
 
 
@@ -144,4 +151,5 @@ def project_from_dict(data: Mapping[str, Any]) -> Project:
         variables=dict(data.get("variables", {})),
         window=window_from_dict(data.get("window", {})),
         team={str(role): tuple(people) for role, people in (data.get("team") or {}).items()},
+        rehearsal_of=str(data.get("rehearsal_of") or ""),
     )

@@ -235,6 +235,7 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
             "id": project.id, "name": project.name, "template_id": project.template_id,
             "template_version": project.template_version,
             "template_sha256": project.template_sha256,
+            "rehearsal_of": project.rehearsal_of or None,
             "description": project.template.description,
             "variables": dict(project.variables),
             "created_at": _iso(state.created_at), "updated_at": _iso(state.updated_at),

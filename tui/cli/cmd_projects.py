@@ -71,7 +71,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     ctx = Context(args)
     now = ctx.now()
-    rows = [project_row(state, schedule_of(state, now)) for state in ctx.repo.list_projects()]
+    from updeck.models.runs import group_runs
+
+    rows = [project_row(state, schedule_of(state, now))
+            for state in group_runs(ctx.repo.list_projects())]
     damaged = ctx.repo.damaged_projects()
     for problem in damaged:
         warn(f"warning: project {problem.project_id or problem.path} cannot be read: {problem.reason}"
@@ -88,7 +91,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     project_id = ctx.project_id()
     state = ctx.state(project_id)
     now = ctx.now()
+    basis = ""
+    if getattr(args, "forecast", None):
+        from updeck.tui.cli.cmd_runs import forecast_state
+
+        state, basis = forecast_state(ctx, state, args.forecast)
     data = status_data(state, schedule_of(state, now), now)
+    if basis:
+        data["forecast"]["basis"] = basis
     if args.json:
         emit_json(data)
     else:

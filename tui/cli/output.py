@@ -122,7 +122,8 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
     return {
         "project": {"id": state.id, "name": state.project.name,
                     "template": state.project.template_id,
-                    "template_version": state.project.template_version},
+                    "template_version": state.project.template_version,
+                    "rehearsal_of": state.project.rehearsal_of or None},
         "now": iso(now),
         "seq": state.seq,
         "updated_at": iso(state.updated_at),
@@ -183,6 +184,8 @@ def status_text(data: Data) -> str:
     project = data["project"]
     version = f" {project['template_version']}" if project["template_version"] else ""
     lines.append(f"{project['name']}  ({project['id']}, template {project['template']}{version})")
+    if project.get("rehearsal_of"):
+        lines[-1] = f"REHEARSAL of {project['rehearsal_of']}: " + lines[-1]
     window = data["window"]
     planned = ("not planned" if not window["planned_start"] else
                f"planned {_when(window['planned_start'])} to {_when(window['planned_end'])}")
@@ -194,7 +197,8 @@ def status_text(data: Data) -> str:
     work = forecast["remaining"] - forecast.get("waiting", 0.0)
     waiting = (f" after {format_duration(forecast['waiting'])} waiting for the window"
                if forecast.get("waiting") else "")
-    lines.append(f"Forecast  finish {_when(forecast['finish'])}, "
+    basis = f" (estimates: {forecast['basis']})" if forecast.get("basis") else ""
+    lines.append(f"Forecast{basis}  finish {_when(forecast['finish'])}, "
                  f"{format_duration(work)} of work on the critical path{waiting}; "
                  f"margin {_margin_text(forecast)}")
     backout = data["backout"]
@@ -262,6 +266,7 @@ def project_row(state: ProjectState, schedule: Schedule) -> Data:
         "name": state.project.name,
         "template": state.project.template_id,
         "template_version": state.project.template_version,
+        "rehearsal_of": state.project.rehearsal_of or None,
         "current_phase": summary.current_phase_or_none,
         "total": overall.total,
         "complete": overall.complete,
@@ -286,9 +291,13 @@ def list_text(rows: list[Data]) -> str:
         return "no projects yet; create one with: updeck new TEMPLATE --name NAME"
     return table(
         ("id", "name", "template", "phase", "progress", "window"),
-        [(r["id"], r["name"], r["template"], r["current_phase"] or "complete",
+        [(r["id"], _run_name(r), r["template"], r["current_phase"] or "complete",
           f"{r['complete']}/{r['total']} {r['percent']}%",
           _window_short(r["window"])) for r in rows])
+
+
+def _run_name(row: Data) -> str:
+    return f"  REHEARSAL {row['name']}" if row.get("rehearsal_of") else row["name"]
 
 
 def _window_short(window: Data) -> str:

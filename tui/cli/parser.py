@@ -86,6 +86,22 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                "forecast finish and its margin, the backout time, the decide-by time and\n"
                "whether the point of no return has passed.",
                ("updeck status crm", "updeck status crm --json | jq .forecast")),
+    "rehearse": ("make a rehearsal run of a project",
+                 "Create a rehearsal run from the project's template as the project holds it:\n"
+                 "its own id and status log, linked to the project, marked REHEARSAL in list,\n"
+                 "status, the dashboard and every export. Prints the new run's id.",
+                 ("updeck rehearse crm", "updeck rehearse crm --name 'CRM dry run 2' --window +1d")),
+    "compare": ("compare runs: actual durations, median and p90 per item",
+                "Compare runs of one project item by item: the estimate, each run's actual\n"
+                "duration, the median and the 90th percentile across the rehearsals given\n"
+                "(linear interpolation between the closest ranks), the variance against the\n"
+                "estimate, fails and skips with reasons; the execute phase against the\n"
+                "window; the items whose drift most threatens the window first. One live\n"
+                "project alone compares all its rehearsals. --propose-estimates writes a\n"
+                "template overlay with the median (p50) or p90 as estimates, for review.",
+                ("updeck compare crm", "updeck compare crm-rehearsal-1 crm-rehearsal-2 --json",
+                 "updeck compare crm --format html -o compare.html",
+                 "updeck compare crm --propose-estimates -o crm-estimates.yaml")),
     "item": ("move an item: start, done, fail, skip, block, reopen",
              "Move an item to another state. skip, fail, block and reopen need --note with\n"
              "the reason. A move the rules refuse (dependencies not done, no reason) exits 1\n"
@@ -251,6 +267,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("status")
     project(p)
     json_flag(p)
+    p.add_argument("--forecast", choices=("p50", "p90"),
+                   help="forecast with the rehearsals' median (p50) or p90 instead of estimates")
+
+    p = add("rehearse")
+    project(p)
+    p.add_argument("--name", help="the run's name (default: the project's name + rehearsal N)")
+    p.add_argument("--window", metavar="START[/END]", help="the rehearsal's planned window")
+
+    p = add("compare")
+    p.add_argument("runs", metavar="RUN", nargs="+",
+                   help="runs (projects or rehearsals); one live project means all its rehearsals")
+    json_flag(p)
+    p.add_argument("--format", choices=("md", "html"), help="write a Markdown or HTML document")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--propose-estimates", nargs="?", const="p90", choices=("p50", "p90"),
+                   metavar="p50|p90",
+                   help="write a template overlay with these estimates (default p90) to -o FILE")
 
     p = add("item")
     project(p)

@@ -64,9 +64,11 @@ def write(doc: Doc, data: Data) -> None:
     project = data["project"]
     summary = data["summary"]
     window = data["window"]
-    doc.title(f"Upgrade report: {project['name']}")
+    rehearsal = project.get("rehearsal_of")
+    doc.title(("REHEARSAL " if rehearsal else "") + f"Upgrade report: {project['name']}")
     doc.facts([
         ("Project", project["id"]),
+        *([("Run", f"REHEARSAL of {rehearsal}")] if rehearsal else []),
         ("Template", f"{project['template_id']} {project['template_version']}".strip()),
         ("Template SHA-256", project["template_sha256"] or "-"),
         ("Created", _when(project["created_at"])),

@@ -71,8 +71,27 @@ def render_html(data: Data) -> str:
     doc = _Html()
     write(doc, data)
     name = data["project"]["name"]
+    if data["project"].get("rehearsal_of"):
+        name = "REHEARSAL " + name
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{_h('Upgrade report: ' + name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + doc.text() + "</body>\n</html>\n"
     )
+
+
+class HtmlPage(_Html):
+    """An HTML document for other writers (compare, review); ``raw`` adds markup as is
+    (inline SVG); ``page(title)`` wraps it in the report's self-contained page."""
+
+    def raw(self, markup: str) -> None:
+        self.parts.append(markup)
+
+    def page(self, title: str) -> str:
+        return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                f"<title>{_h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+                + self.text() + "</body>\n</html>\n")
+
+
+def page() -> HtmlPage:
+    return HtmlPage()

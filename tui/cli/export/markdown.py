@@ -49,3 +49,8 @@ def render_markdown(data: Data) -> str:
     doc = _Markdown()
     write(doc, data)
     return doc.text().rstrip("\n") + "\n"
+
+
+def markdown_doc() -> Doc:
+    """An empty Markdown document for other writers (compare, review)."""
+    return _Markdown()
