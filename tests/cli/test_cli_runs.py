@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from tests.support.cli import Cli
 from updeck.models.commands import ItemAction
-from tests.support.runs import rehearsal_run
 from updeck.storage.repository import Repository
+
+from tests.support.cli import Cli
+from tests.support.runs import rehearsal_run
 
 T0 = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from tests.support.engine import item, template
-from tests.support.runs import rehearsal_run
 from updeck.models.compare import (
     compare_runs,
     comparison_data,
@@ -19,6 +16,9 @@ from updeck.models.durations import parse_duration
 from updeck.models.project import Window, instantiate
 from updeck.models.runs import group_runs, rehearsal_of
 from updeck.models.schedule import compute_schedule
+
+from tests.support.engine import item, template
+from tests.support.runs import rehearsal_run
 
 T0 = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
 
