@@ -101,6 +101,8 @@ class CutoverScreen(ProjectShowingScreen):
             top.append(" ROLLBACK IN PROGRESS ", style="bold red reverse")
         if self.read_only:
             top.append(" [read-only]", style="bold yellow")
+        if state.project.rehearsal_of:
+            top.append(" REHEARSAL", style="bold reverse")
         top.append(" " + plain(state.project.name) + "\n", style="bold")
         top.append(f"now {hhmm(now, seconds=True)} UTC\n")
         if sched.window_start is not None:

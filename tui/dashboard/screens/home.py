@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 from updeck.models.phases import PHASE_BY_ID
+from updeck.models.runs import group_runs
 from updeck.models.state import ProjectState
 from updeck.storage.errors import DamagedProject
 from updeck.tui.dashboard.format import day_hhmm, plain, t_offset
@@ -72,7 +73,7 @@ class HomeScreen(DashboardScreen):
         keep = self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
         cells: list[tuple[Text, ...]] = []
         self.rows = []
-        for state in sorted(states, key=lambda s: s.project.name.lower()):
+        for state in group_runs(sorted(states, key=lambda s: s.project.name.lower())):
             view = project_view(state, now)
             sched = view.schedule
             phase = PHASE_BY_ID[view.current_phase]
@@ -94,7 +95,8 @@ class HomeScreen(DashboardScreen):
                 marks.append("ROLLBACK")
             note = Text(" ".join(marks), style="bold red") if marks else Text("")
             cells.append((
-                Text(plain(state.project.name)),
+                Text(("  REHEARSAL " if state.project.rehearsal_of else "")
+                     + plain(state.project.name)),
                 note,
                 Text(f"{phase.number} {phase.id}"),
                 Text(f"{progress_bar(view.fraction)} {view.fraction:4.0%}"),

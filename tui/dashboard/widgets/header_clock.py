@@ -66,6 +66,9 @@ class HeaderClock(Widget):
             top.append(f"  ▲ {len(sched.late)} LATE", style="bold red")
         top.rstrip()
         top.append("  ")
+        if state.project.rehearsal_of:
+            top.append("REHEARSAL", style="bold reverse")
+            top.append(" ")
         top.append(plain(state.project.name), style="bold")
 
         bottom = Text(no_wrap=True, overflow="ellipsis")
