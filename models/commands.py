@@ -51,6 +51,7 @@ class DecideApproval(Command):
 class AddNote(Command):
     text: str
     item: str | None = None
+    lesson: bool = False  # a lesson learned, for the post-implementation review
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

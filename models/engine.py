@@ -204,7 +204,8 @@ def _decide_note(state: ProjectState, command: Command) -> Result:
     if command.item is not None and (missing := _unknown_item(state, command.item)):
         return missing
     out = _Emitter(state, command)
-    out.emit(EventKind.NOTE, command.item, {"text": text})
+    out.emit(EventKind.NOTE, command.item,
+             {"text": text, "lesson": True} if command.lesson else {"text": text})
     return out.events
 
 

@@ -46,7 +46,7 @@ def event_text(event: Event) -> str:
         return (f"team: {p.get('user', '?')} {'now holds' if added else 'no longer holds'} "
                 f"{p.get('role', '?')}")
     if kind is EventKind.NOTE:
-        return f"note: {p.get('text', '')}"
+        return ("lesson" if p.get("lesson") else "note") + f": {p.get('text', '')}"
     if kind is EventKind.VERIFICATION_RECORDED:
         code = p.get("exit_code")
         failure = str(p["failure"]) if "failure" in p else legacy_failure(int(code or 0))

@@ -32,6 +32,13 @@ class RunDriver:
             self.state = apply(self.state, event)
         self.events.extend(result)
 
+    def do(self, command_type: type, **fields: object) -> None:
+        result = decide(self.state, command_type(by=TESTER, at=self.at, **fields))
+        assert isinstance(result, list), f"refused: {result}"
+        for event in result:
+            self.state = apply(self.state, event)
+        self.events.extend(result)
+
     def approve(self, item_id: str, *approvers: str) -> None:
         for approver in approvers:
             result = decide(self.state, DecideApproval(item=item_id, go=True, approver=approver,

@@ -64,7 +64,10 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    return _record(args, AddNote, text=args.text, item=args.item)
+    if bool(args.text) == bool(args.lesson):
+        raise CliError("give the note's TEXT, or --lesson TEXT (not both)", EXIT_USAGE)
+    return _record(args, AddNote, text=args.lesson or args.text, item=args.item,
+                   lesson=bool(args.lesson))
 
 
 def cmd_metric(args: argparse.Namespace) -> int:

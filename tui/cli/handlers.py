@@ -9,6 +9,7 @@ from updeck.tui.cli.cmd_dashboard import cmd_demo, cmd_home, cmd_open, cmd_serve
 from updeck.tui.cli.cmd_export import cmd_check_log, cmd_export, cmd_locate
 from updeck.tui.cli.cmd_projects import cmd_list, cmd_new, cmd_status
 from updeck.tui.cli.cmd_records import cmd_approve, cmd_cost, cmd_item, cmd_metric, cmd_note, cmd_window
+from updeck.tui.cli.cmd_review import cmd_review
 from updeck.tui.cli.cmd_runs import cmd_compare, cmd_rehearse
 from updeck.tui.cli.cmd_team import cmd_team
 from updeck.tui.cli.cmd_templates import cmd_import, cmd_templates, cmd_validate
@@ -28,6 +29,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": cmd_status,
     "rehearse": cmd_rehearse,
     "compare": cmd_compare,
+    "review": cmd_review,
     "item": cmd_item,
     "approve": cmd_approve,
     "note": cmd_note,

@@ -130,9 +130,18 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
              ("updeck team crm", "updeck team crm add alice change-manager",
               "updeck team crm remove bob dba", "updeck team crm --json")),
     "note": ("add a note to the status log",
-             "Add a note to the status log, optionally about one item.",
+             "Add a note to the status log, optionally about one item. --lesson TEXT marks\n"
+             "the note as a lesson learned: updeck review lists the lessons.",
              ("updeck note crm 'vendor call moved to 23:00'",
-              "updeck note crm 'slow, but progressing' --item run-migration")),
+              "updeck note crm 'slow, but progressing' --item run-migration",
+              "updeck note crm --lesson 'order the extra disks a week earlier'")),
+    "review": ("draft the post-implementation review from the log",
+               "Draft the post-implementation review from the status log: outcome, window\n"
+               "planned and actual, overruns and their items, failures, skips and blocks\n"
+               "with reasons, rollback, approvals and who gave them, verification evidence,\n"
+               "metrics against targets, budget variance, and the notes marked as lessons.",
+               ("updeck review crm", "updeck review crm --format html -o review.html",
+                "updeck review crm --format json | jq .overruns")),
     "metric": ("record a reading of a metric item",
                "Record a reading of a metric item (monitor phase): the value as measured, with\n"
                "its unit. status, export and the dashboard compare the latest reading with the\n"
@@ -316,8 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("note")
     project(p)
-    p.add_argument("text", metavar="TEXT", help="the note")
+    p.add_argument("text", metavar="TEXT", nargs="?", help="the note")
     p.add_argument("--item", metavar="ITEM", help="the item the note is about")
+    p.add_argument("--lesson", metavar="TEXT", help="a lesson learned (instead of TEXT)")
+
+    p = add("review")
+    project(p)
+    p.add_argument("--format", choices=("md", "html", "json"), default="md",
+                   help="md (default), html or json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the review here instead of stdout")
 
     p = add("metric")
     project(p)

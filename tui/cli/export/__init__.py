@@ -46,4 +46,12 @@ def render(fmt: str, state: ProjectState, schedule: Schedule, events: Sequence[E
     """The report in one of :data:`FORMATS`."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return RENDERERS[fmt](build_report(state, schedule, events, now))
+    data = build_report(state, schedule, events, now)
+    if fmt == "html":
+        from updeck.models.summary import summarise
+        from updeck.models.timeline import build_timeline, timeline_phase
+        from updeck.tui.cli.export.timeline_svg import timeline_svg
+
+        phase = timeline_phase(state, summarise(state, schedule).current_phase)
+        return render_html(data, timeline_svg(build_timeline(state, schedule, phase)))
+    return RENDERERS[fmt](data)

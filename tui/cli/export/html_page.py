@@ -67,9 +67,15 @@ class _Html(Doc):
         self.parts.append(f"<pre>{_h(text)}</pre>\n")
 
 
-def render_html(data: Data) -> str:
+def render_html(data: Data, figure: str = "") -> str:
+    """The page; ``figure`` (inline SVG of the timeline) goes in before the phases."""
     doc = _Html()
     write(doc, data)
+    if figure:
+        body = doc.text()
+        at = body.find("<h2>Phases: plan against actuals</h2>")
+        at = at if at >= 0 else len(body)
+        doc.parts = [body[:at], "<h2>Timeline: plan against actual</h2>\n", figure, body[at:]]
     name = data["project"]["name"]
     if data["project"].get("rehearsal_of"):
         name = "REHEARSAL " + name

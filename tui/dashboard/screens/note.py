@@ -17,14 +17,17 @@ class NoteResult:
 
 
 class NoteDialog(Dialog[NoteResult]):
-    def __init__(self, item: str | None) -> None:
+    def __init__(self, item: str | None, *, lesson: bool = False) -> None:
         super().__init__()
         self.item = item
+        self.lesson = lesson
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Add a note to the status log", classes="dialog-title")
-            yield Input(placeholder="what happened", id="note")
+            yield Static("Note a lesson learned (for the review)" if self.lesson
+                         else "Add a note to the status log", classes="dialog-title")
+            yield Input(placeholder="what to do differently" if self.lesson else "what happened",
+                        id="note")
             if self.item:
                 yield Checkbox(f"about {self.item}", value=True, id="about")
             yield Static("", id="error", classes="dialog-error", markup=False)

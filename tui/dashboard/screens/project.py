@@ -27,7 +27,7 @@ from updeck.tui.dashboard.widgets.phase_bar import PhaseBar
 from updeck.tui.dashboard.widgets.status_log import StatusLog
 from updeck.tui.dashboard.widgets.traceability import TraceabilityPanel
 
-CHANGING = {"move", "approve", "note", "verify", "record_metric", "record_cost", "plan_window"}
+CHANGING = {"move", "approve", "note", "lesson", "verify", "record_metric", "record_cost", "plan_window"}
 NARROW = 110  # below this width the side pane collapses under the checklist
 
 
@@ -270,6 +270,23 @@ class ProjectScreen(ProjectActions):
         from updeck.tui.dashboard.screens.cutover import CutoverScreen
 
         self.app.push_screen(CutoverScreen(self.project_id))
+
+    def action_timeline(self) -> None:
+        from updeck.tui.dashboard.screens.timeline import TimelineScreen
+
+        self.app.push_screen(TimelineScreen(self.project_id))
+
+    def action_lesson(self) -> None:
+        from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
+
+        app: Any = self.app
+
+        def done(result: NoteResult | None) -> None:
+            if result is not None:
+                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
+                                                    lesson=True, **app.stamp_command()))
+
+        app.push_screen(NoteDialog(self.current_item, lesson=True), done)
 
     def action_filter(self) -> None:
         from updeck.tui.dashboard.screens.filter import FilterDialog

@@ -15,8 +15,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from updeck.models.plan import plan_for
 from updeck.models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus, ProjectState
 from updeck.models.template import ItemSpec
+from updeck.models.timeline import planned_critical_path
 from updeck.tui.dashboard.format import RICH_STATUS_STYLE, dur, plain
 
 STATE_ALIASES = {
@@ -265,6 +267,16 @@ class Checklist(ScrollView, can_focus=True):
         self._cache[item_id] = (key, strip)
         return strip
 
+    def critical_path(self) -> frozenset[str]:
+        """The plan's critical path, computed once per project (its specs never change)."""
+        assert self.state is not None
+        specs = self.state.specs
+        cached = getattr(self, "_critical", None)
+        if cached is None or cached[0] is not specs:
+            path = planned_critical_path(plan_for(self.state), specs)
+            cached = self._critical = (specs, frozenset(path))
+        return cached[1]
+
     def id_width(self, width: int = 80) -> int:
         if not self.rows:
             return 8
@@ -294,6 +306,8 @@ class Checklist(ScrollView, can_focus=True):
         title = Text(no_wrap=True)
         if status is ItemStatus.TODO and self.state.open_dependencies(item_id):
             title.append("⧗ ", style="magenta")  # waiting for its dependencies
+        if item_id in self.critical_path():
+            title.append("◆ ")  # on the plan's critical path (a symbol, not a colour)
         title.append(plain(spec.title))  # literal: never markup
         hint = self.hint(item_id)
         if hint:
