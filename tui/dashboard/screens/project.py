@@ -276,18 +276,6 @@ class ProjectScreen(ProjectActions):
 
         self.app.push_screen(TimelineScreen(self.project_id))
 
-    def action_lesson(self) -> None:
-        from updeck.tui.dashboard.screens.note import NoteDialog, NoteResult
-
-        app: Any = self.app
-
-        def done(result: NoteResult | None) -> None:
-            if result is not None:
-                app.submit(self.project_id, AddNote(text=result.text, item=result.item,
-                                                    lesson=True, **app.stamp_command()))
-
-        app.push_screen(NoteDialog(self.current_item, lesson=True), done)
-
     def action_filter(self) -> None:
         from updeck.tui.dashboard.screens.filter import FilterDialog
 

@@ -75,6 +75,13 @@ class ProjectActions(ProjectShowingScreen):
         self.ask(NoteDialog(self.current_item),
                  lambda result: AddNote(text=result.text, item=result.item, **self.stamp()))
 
+    def action_lesson(self) -> None:
+        from updeck.tui.dashboard.screens.note import NoteDialog
+
+        self.ask(NoteDialog(self.current_item, lesson=True),
+                 lambda result: AddNote(text=result.text, item=result.item, lesson=True,
+                                        **self.stamp()))
+
     def action_verify(self) -> None:
         item = self._item_or_say()
         if item is None or self.live is None:
