@@ -36,6 +36,7 @@ class MoveItem(Command):
     item: str
     action: ItemAction
     reason: str = ""
+    confirm_ponr: bool = False  # starting a point-of-no-return item needs it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +46,7 @@ class DecideApproval(Command):
     approver: str | None = None  # the role or person decided for; default: the operator
     note: str = ""
     change: bool = False  # says "I mean to change a decision already recorded"
+    confirm_ponr: bool = False  # a go that starts a point-of-no-return approval needs it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +84,25 @@ class RecordVerification(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartRollback(Command):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollbackStepAction(Command):
+    """Start, finish (done), fail or skip one backout step (fail and skip need a note)."""
+
+    item: str
+    action: str  # start, done, fail, skip
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishRollback(Command):
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelRollback(Command):
     reason: str
 
 

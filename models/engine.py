@@ -8,11 +8,11 @@ returns sealed events (sequence number and hash chain continue the state's), or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from updeck.models import authority
+from updeck.models import authority, rollback
 from updeck.models.commands import (
     AddNote,
     ChangeTeam,
@@ -28,9 +28,7 @@ from updeck.models.commands import (
     RecordMetric,
     RecordVerification,
     Refusal,
-    StartRollback,
 )
-from updeck.models.durations import format_duration
 from updeck.models.events import GENESIS, Event, EventKind, make_event
 from updeck.models.fold import apply, fold, initial_state
 from updeck.models.project import (
@@ -38,14 +36,13 @@ from updeck.models.project import (
     project_to_dict,
     window_to_dict,
 )
+from updeck.models.rollback import backout_steps
 from updeck.models.rollups import metric_not_met, reading_problem
 from updeck.models.state import (
     CLOSED,
     ItemStatus,
     ProjectState,
-    RollbackStep,
 )
-from updeck.models.template import ItemSpec
 from updeck.models.transitions import (
     ACTION_EVENT,
     ACTION_VERB,
@@ -114,6 +111,8 @@ def _decide_move(state: ProjectState, command: Command) -> Result:
     item_id, action = command.item, command.action
     if (missing := _unknown_item(state, item_id)) is not None:
         return missing
+    if (frozen := rollback.move_refusal(state, command)) is not None:
+        return frozen
     spec = state.specs[item_id]
     run = state.items[item_id]
     target = TRANSITIONS.get((action, run.status))
@@ -142,6 +141,8 @@ def _decide_move(state: ProjectState, command: Command) -> Result:
         if waiting:
             return Refusal(f"cannot {ACTION_VERB[action]} {item_id}: waiting for "
                            + ", ".join(f"{d} ({state.items[d].status.value})" for d in waiting))
+    if (ponr := rollback.point_of_no_return_refusal(state, command)) is not None:
+        return ponr
     out = _Emitter(state, command)
     payload: dict[str, Any] = {"reason": reason} if reason else {}
     if action is A.UNBLOCK:
@@ -158,6 +159,8 @@ def _decide_approval(state: ProjectState, command: Command) -> Result:
     item_id = command.item
     if (missing := _unknown_item(state, item_id)) is not None:
         return missing
+    if (frozen := rollback.move_refusal(state, command)) is not None:
+        return frozen
     spec = state.specs[item_id]
     run = state.items[item_id]
     if not spec.is_approval:
@@ -179,6 +182,8 @@ def _decide_approval(state: ProjectState, command: Command) -> Result:
                        + ", ".join(f"{d} ({state.items[d].status.value})" for d in waiting))
     if (refused := authority.check_decision(state, spec, run, approver, command)) is not None:
         return refused
+    if (ponr := rollback.point_of_no_return_refusal(state, command)) is not None:
+        return ponr
     out = _Emitter(state, command)
     note = command.note.strip()
     payload: dict[str, Any] = {"approver": approver, "go": command.go, "note": note}
@@ -262,56 +267,6 @@ def _decide_verification(state: ProjectState, command: Command) -> Result:
     return out.events
 
 
-# Per project (keyed by the identity of its specs, which never change and are shared by
-# every state of the project; the entry keeps them alive, so the id cannot be reused).
-_CACHE_SIZE = 64
-_UNDOABLE: dict[int, tuple[Mapping[str, ItemSpec], tuple[str, ...]]] = {}
-
-
-def backout_steps(state: ProjectState) -> list[RollbackStep]:
-    """The rollback steps of done items, newest first: the backout plan."""
-    specs = state.specs
-    cached = _UNDOABLE.get(id(specs))
-    if cached is not None and cached[0] is specs:
-        undoable = cached[1]
-    else:  # once per project: the items that have a rollback
-        undoable = tuple(item_id for item_id, spec in specs.items() if spec.rollback)
-        if len(_UNDOABLE) >= _CACHE_SIZE:
-            _UNDOABLE.pop(next(iter(_UNDOABLE)))
-        _UNDOABLE[id(specs)] = (specs, undoable)
-    items = state.items
-    done = [(run.finished_seq, item_id) for item_id in undoable if (run := items[item_id]).status is S.DONE]
-    # Newest first, in log order: the sequence number of the event that closed the item
-    # (not its last_seq, which a later verification or note would move).
-    done.sort(reverse=True)
-    return [RollbackStep(item_id, specs[item_id].rollback, specs[item_id].rollback_estimate)
-            for _, item_id in done]
-
-
-def _decide_rollback(state: ProjectState, command: Command) -> Result:
-    assert isinstance(command, StartRollback)
-    reason = command.reason.strip()
-    if not reason:
-        return Refusal("cannot start rollback without a reason; say why")
-    if state.rollback is not None:
-        return Refusal(f"rollback already started by {state.rollback.by}")
-    passed = [spec.id for spec in state.specs.values()
-              if spec.point_of_no_return and state.items[spec.id].status is S.DONE]
-    if passed:
-        return Refusal(f"cannot roll back: the point of no return ({', '.join(passed)}) "
-                       "is done; fix forward instead")
-    steps = backout_steps(state)
-    out = _Emitter(state, command)
-    total = sum(s.estimate or 0 for s in steps)
-    out.emit(EventKind.ROLLBACK_STARTED, None, {
-        "reason": reason,
-        "steps": [{"item": s.item, "text": s.text, "estimate": s.estimate} for s in steps],
-        "total_estimate": total,
-        "summary": f"{len(steps)} backout steps, about {format_duration(total)}",
-    })
-    return out.events
-
-
 def _decide_metric(state: ProjectState, command: Command) -> Result:
     assert isinstance(command, RecordMetric)
     if (missing := _unknown_item(state, command.item)) is not None:
@@ -356,6 +311,20 @@ def _hhmm(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _drafted(draft: Callable[[ProjectState, Command], rollback.Drafts]
+             ) -> Callable[[ProjectState, Command], Result]:
+    """A decider that seals the drafts of a rollback decider into events."""
+    def sealed(state: ProjectState, command: Command) -> Result:
+        drafts = draft(state, command)
+        if isinstance(drafts, Refusal):
+            return drafts
+        out = _Emitter(state, command)
+        for kind, item, payload in drafts:
+            out.emit(kind, item, payload)
+        return out.events
+    return sealed
+
+
 _DECIDE: dict[type[Command], Callable[[ProjectState, Command], Result]] = {
     MoveItem: _decide_move,
     DecideApproval: _decide_approval,
@@ -364,7 +333,7 @@ _DECIDE: dict[type[Command], Callable[[ProjectState, Command], Result]] = {
     OpenWindow: _decide_open_window,
     CloseWindow: _decide_close_window,
     RecordVerification: _decide_verification,
-    StartRollback: _decide_rollback,
+    **{kind: _drafted(fn) for kind, fn in rollback.DECIDERS.items()},
     RecordMetric: _decide_metric,
     RecordCost: _decide_cost,
     ChangeTeam: _decide_team,

@@ -12,6 +12,7 @@ from typing import Any
 
 from updeck.models.durations import format_duration
 from updeck.models.events import Event, EventKind
+from updeck.models.rollback import event_text as rollback_event_text
 from updeck.models.verify_verdict import legacy_failure
 
 _MOVE_WORD: dict[EventKind, str] = {
@@ -61,6 +62,8 @@ def event_text(event: Event) -> str:
         return "cutover window opened"
     if kind is EventKind.WINDOW_CLOSED:
         return "cutover window closed"
+    if (rollback_text := rollback_event_text(event)) is not None:
+        return rollback_text
     if kind is EventKind.ROLLBACK_STARTED:
         summary = str(p.get("summary", "") or "")
         return f"rollback started: {p.get('reason', '')}" + (f" ({summary})" if summary else "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from updeck.models import authority
+from updeck.models import authority, rollback
 from updeck.models.events import Event, EventKind
 from updeck.models.project import Project, project_from_dict, window_from_dict
 from updeck.models.state import (
@@ -14,8 +14,6 @@ from updeck.models.state import (
     ItemStatus,
     MetricReading,
     ProjectState,
-    RollbackPlan,
-    RollbackStep,
     Verification,
 )
 from updeck.models.template import ItemSpec
@@ -176,15 +174,6 @@ def _apply_verification(state: ProjectState, event: Event) -> None:
                                    event.seq, r.finished_seq)
 
 
-def _apply_rollback(state: ProjectState, event: Event) -> None:
-    steps = tuple(
-        RollbackStep(item=str(s["item"]), text=str(s["text"]), estimate=s.get("estimate"))
-        for s in event.payload.get("steps", ())
-    )
-    state.rollback = RollbackPlan(steps=steps, started_at=event.at, by=event.by.user,
-                                  reason=str(event.payload.get("reason", "")))
-
-
 def _apply_metric(state: ProjectState, event: Event) -> None:
     item_id = event.item or ""
     run = state.items[item_id]
@@ -219,7 +208,7 @@ _APPLY: dict[EventKind, Callable[[ProjectState, Event], None]] = {
     EventKind.WINDOW_OPENED: _apply_window,
     EventKind.WINDOW_CLOSED: _apply_window,
     EventKind.VERIFICATION_RECORDED: _apply_verification,
-    EventKind.ROLLBACK_STARTED: _apply_rollback,
+    **rollback.APPLIERS,
     EventKind.METRIC_RECORDED: _apply_metric,
     EventKind.COST_RECORDED: _apply_cost,
     EventKind.TEAM_CHANGED: authority.apply_team_change,

@@ -19,6 +19,7 @@ from updeck.models.durations import format_ttime
 from updeck.models.event_text import event_data
 from updeck.models.event_text import iso as _iso
 from updeck.models.events import Event, EventKind, verify_chain
+from updeck.models.rollback import rollback_data
 from updeck.models.schedule import Schedule
 from updeck.models.state import Decision, ItemRun, ItemStatus, ProjectState
 from updeck.models.summary import ProjectSummary, summarise
@@ -263,10 +264,12 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
                               for s in summary.backout],
             "rollback_decide_by": _iso(summary.rollback_decide_by),
             "point_of_no_return_passed": summary.point_of_no_return_passed,
+            "point_of_no_return_at": _iso(schedule.point_of_no_return_at),
             "rollback": None if rollback is None else {
-                "started_at": _iso(rollback.started_at), "by": rollback.by,
-                "reason": rollback.reason, "total_estimate": rollback.total_estimate,
+                **rollback_data(state, now, schedule.window_end),
+                "by": rollback.by, "total_estimate": rollback.total_estimate,
             },
+            "outcome": summary.clock.outcome,
         },
         "phases": phases,
         "items": items,

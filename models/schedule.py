@@ -20,6 +20,7 @@ from typing import Literal
 from updeck.models.durations import format_duration, format_ttime
 from updeck.models.engine import backout_steps
 from updeck.models.plan import AFTER_WINDOW, PLANNED_BY_T, Plan, build_plan, plan_for
+from updeck.models.rollback import backout_forecast
 from updeck.models.state import ItemRun, ItemStatus, ProjectState, RollbackStep
 
 __all__ = ["AFTER_WINDOW", "AMBER_FRACTION", "PLANNED_BY_T", "ItemTiming", "LateItem", "MarginLevel",
@@ -104,14 +105,18 @@ class Schedule:
     late: tuple[LateItem, ...]
     backout: tuple[RollbackStep, ...]  # newest first
     backout_total: int  # seconds
-    rollback_decide_by: datetime | None  # window end - backout total
+    rollback_decide_by: datetime | None  # window end - backout total (None after the PONR
+    # or once a rollback started)
     rollback_decide_passed: bool  # now is past rollback_decide_by
-    point_of_no_return_passed: bool  # a point-of-no-return item is done
+    point_of_no_return_passed: bool  # a point-of-no-return item was started
     running: tuple[str, ...]
     ready: tuple[str, ...]
     plan: Plan
     runs: Mapping[str, ItemRun]
     remaining: Mapping[str, float]  # remaining seconds of every item not done or skipped
+    point_of_no_return_at: datetime | None = None  # when it was passed: fix forward since
+    rollback_active: bool = False  # then forecast_finish and margin are the backout's, and
+    # backout / backout_total are the rollback's steps and the work left in them
 
     @property
     def can_roll_back(self) -> bool:
@@ -269,22 +274,21 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
                 late[i] = (late[i][0] if i in late else None, due)
 
     forecast = now + timedelta(seconds=critical)
-    margin: float | None = None
-    level: MarginLevel = "none"
-    if end is not None:
-        margin = (end - forecast).total_seconds()
-        length = (end - t).total_seconds() if t is not None else 0.0
-        if margin < 0:
-            level = "red"
-        elif margin < AMBER_FRACTION * length:
-            level = "amber"
-        else:
-            level = "ok"
-
-    steps = tuple(backout_steps(state))
-    backout_total = sum(step.estimate or 0 for step in steps)
-    decide_by = end - timedelta(seconds=backout_total) if end is not None else None
-    ponr = any(runs[item_id].status is _DONE for item_id in plan.point_of_no_return)
+    ponr_at = state.point_of_no_return_at()
+    rollback = state.rollback
+    active = rollback is not None and rollback.active
+    decide_by: datetime | None = None
+    if rollback is not None and active:  # the forecast is the backout's
+        backout = backout_forecast(rollback, now, end)
+        steps = rollback.steps
+        backout_total = round(backout.remaining)
+        forecast = backout.finish
+    else:
+        steps = tuple(backout_steps(state))
+        backout_total = sum(step.estimate or 0 for step in steps)
+        if end is not None and ponr_at is None:
+            decide_by = end - timedelta(seconds=backout_total)
+    margin, level = _margin(end, t, forecast)
 
     late_items = tuple(
         LateItem(order[i], statuses[i], elapsed, estimates[i] if elapsed is not None else None, due,
@@ -298,6 +302,21 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
         margin=margin, margin_level=level, late=late_items, backout=steps,
         backout_total=backout_total, rollback_decide_by=decide_by,
         rollback_decide_passed=decide_by is not None and now > decide_by,
-        point_of_no_return_passed=ponr, running=tuple(running), ready=tuple(ready),
+        point_of_no_return_passed=ponr_at is not None, running=tuple(running), ready=tuple(ready),
         plan=plan, runs=MappingProxyType(dict(runs)), remaining=MappingProxyType(remaining),
+        point_of_no_return_at=ponr_at, rollback_active=active,
     )
+
+
+def _margin(end: datetime | None, t: datetime | None,
+            forecast: datetime) -> tuple[float | None, MarginLevel]:
+    """Window end - forecast, and its level (amber under 10 % of the window length)."""
+    if end is None:
+        return None, "none"
+    margin = (end - forecast).total_seconds()
+    length = (end - t).total_seconds() if t is not None else 0.0
+    if margin < 0:
+        return margin, "red"
+    if margin < AMBER_FRACTION * length:
+        return margin, "amber"
+    return margin, "ok"

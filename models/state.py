@@ -115,21 +115,43 @@ class ItemRun:
 
 @dataclass(frozen=True, slots=True)
 class RollbackStep:
+    """One backout step: a done item's ``rollback`` text; with its run during a rollback."""
+
     item: str
     text: str
     estimate: int | None
+    status: ItemStatus = ItemStatus.TODO  # todo, in_progress, done, failed or skipped
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    reason: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class RollbackPlan:
+    """A rollback: its steps (newest item first) and whether it is still going on.
+
+    ``state`` is ``in_progress``, ``finished`` or ``cancelled``; ``ended_*`` say when, by
+    whom and why it was finished or cancelled. (Rules: :mod:`updeck.models.rollback`.)
+    """
+
     steps: tuple[RollbackStep, ...]
     started_at: datetime | None = None
     by: str = ""
     reason: str = ""
+    state: str = "in_progress"
+    ended_at: datetime | None = None
+    ended_by: str = ""
+    end_note: str = ""
 
     @property
     def total_estimate(self) -> int:
         return sum(step.estimate or 0 for step in self.steps)
+
+    @property
+    def active(self) -> bool:
+        """In progress: forward work is frozen."""
+        return self.state == "in_progress"
 
 
 @dataclass(slots=True)
@@ -179,5 +201,15 @@ class ProjectState:
         return list(self.project.template.phase(phase_id).items)
 
     def point_of_no_return_passed(self) -> bool:
-        return any(spec.point_of_no_return and self.items[spec.id].status is ItemStatus.DONE
-                   for spec in self.specs.values())
+        """A point-of-no-return item has been started (or done): rollback is over."""
+        return self.point_of_no_return_at() is not None
+
+    def point_of_no_return_at(self) -> datetime | None:
+        """When the first point-of-no-return item was started (passing it), or None."""
+        moments = [started for spec in self.specs.values() if spec.point_of_no_return
+                   and (started := self.items[spec.id].started_at) is not None]
+        return min(moments) if moments else None
+
+    def rollback_active(self) -> bool:
+        """A rollback is in progress (forward work is frozen)."""
+        return self.rollback is not None and self.rollback.active

@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Literal
 
 from updeck.models import rollups
+from updeck.models.cutover_clock import CutoverClock, cutover_clock
 from updeck.models.durations import format_duration, format_ttime
 from updeck.models.phases import PHASES
+from updeck.models.rollback import rollback_state
 from updeck.models.schedule import LateItem, Schedule
 from updeck.models.state import Decision, ItemRun, ItemStatus, ProjectState, RollbackPlan, RollbackStep
 from updeck.models.template import ItemSpec
@@ -249,6 +251,16 @@ class ProjectSummary:
     @property
     def rollback(self) -> RollbackPlan | None:
         return self.state.rollback
+
+    @property
+    def rollback_state(self) -> str:
+        """``none``, ``in_progress``, ``finished`` or ``cancelled``."""
+        return rollback_state(self.state)
+
+    @property
+    def clock(self) -> CutoverClock:
+        """The cutover's one truth: before T, running, rollback, fix forward or closed."""
+        return cutover_clock(self.state, self.schedule)
 
 
 def window_state(state: ProjectState) -> WindowState:

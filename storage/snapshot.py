@@ -37,6 +37,7 @@ from updeck.models import engine as m_engine
 from updeck.models import events as m_events
 from updeck.models import fold as m_fold
 from updeck.models import project as m_project
+from updeck.models import rollback as m_rollback
 from updeck.models import state as m_state
 from updeck.models import team as m_team
 from updeck.models import template as m_template
@@ -82,8 +83,8 @@ def fingerprint() -> str:
     if _FINGERPRINT is None:
         digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
         try:
-            for module in (m_engine, m_fold, m_transitions, m_state, m_events, m_project,
-                           m_template, m_commands, m_authority, m_team):
+            for module in (m_engine, m_fold, m_transitions, m_rollback, m_state, m_events,
+                           m_project, m_template, m_commands, m_authority, m_team):
                 digest.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):
             _FINGERPRINT = ""

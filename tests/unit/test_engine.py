@@ -500,16 +500,19 @@ def test_start_rollback() -> None:
     plan = d.state.rollback
     assert plan is not None and plan.by == "bob" and plan.reason == "replica lag"
     assert plan.total_estimate == 300 and [s.item for s in plan.steps] == ["stop-apps", "backup"]
-    assert d.no(StartRollback, reason="again").reason == "rollback already started by bob"
+    assert d.no(StartRollback, reason="again").reason == "rollback already in progress since 21:00 by bob"
 
 
 def test_rollback_is_refused_after_the_point_of_no_return() -> None:
     d = runbook()
-    for step in ("backup", "stop-apps", "dns", "upgrade"):
+    for step in ("backup", "stop-apps", "dns"):
         d.move(step, A.DONE)
+    assert "--confirm-ponr" in d.refuse("upgrade", A.START)
+    d.move("upgrade", A.START, confirm_ponr=True)
     assert d.state.point_of_no_return_passed()
     assert d.no(StartRollback, reason="too slow").reason == (
-        "cannot roll back: the point of no return (upgrade) is done; fix forward instead")
+        f"cannot roll back: the point of no return (upgrade) was passed at {d.at:%H:%M}; "
+        "fix forward instead")
 
 
 # --- the log --------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from updeck.models.commands import (
     AddNote,
+    CancelRollback,
     CloseWindow,
     Command,
     DecideApproval,
+    FinishRollback,
     ItemAction,
     MoveItem,
     OpenWindow,
@@ -22,6 +24,7 @@ from updeck.models.commands import (
     RecordMetric,
     RecordVerification,
     Refusal,
+    RollbackStepAction,
     StartRollback,
 )
 from updeck.models.engine import NEEDS_REASON, TRANSITIONS, apply, fold
@@ -265,9 +268,84 @@ def test_critical_path_is_a_chain_of_remaining_work_at_least_as_long_as_any_item
         assert a in d.state.specs[b].depends_on
     assert abs(schedule.critical_wait + sum(remaining[i] for i in path)
                - schedule.critical_remaining) < 1e-6
-    assert schedule.forecast_finish == now + timedelta(seconds=schedule.critical_remaining)
+    if not schedule.rollback_active:  # during a rollback the forecast is the backout's
+        assert schedule.forecast_finish == now + timedelta(seconds=schedule.critical_remaining)
     ready = set(schedule.ready)
     for item_id, run in d.state.items.items():
         expected = run.status is S.TODO and d.state.is_ready(item_id)
         assert (item_id in ready) is expected
     assert set(schedule.running) == {i for i, r in d.state.items.items() if r.status is S.IN_PROGRESS}
+
+
+# --- rollback and the point of no return ---------------------------------------------------
+
+ADVANCED = (S.IN_PROGRESS, S.DONE, S.SKIPPED)
+
+
+def rollback_command_for(state: ProjectState, s: tuple[int, int, int, int], at: Any) -> Command:
+    """The engine's commands, with rollbacks far more often: a rollback's steps, its finish
+    and cancel, and moves that would pass a point of no return, with or without the flag."""
+    which, pick, flags, _ = s
+    by = Operator(PEOPLE[(flags >> 2) % 3])
+    why = "because" if flags & 1 else ""
+    plan = state.rollback
+    if which < 12:
+        return StartRollback(reason=why or "x", by=by, at=at)
+    if plan is not None and plan.active and which < 50:
+        if which < 42 and plan.steps:
+            step = plan.steps[pick % len(plan.steps)]
+            action = ("start", "done", "fail", "skip")[(pick // 7) % 4]
+            return RollbackStepAction(item=step.item, action=action, note=why, by=by, at=at)
+        if which < 46:
+            return FinishRollback(note=why, by=by, at=at)
+        return CancelRollback(reason=why, by=by, at=at)
+    ponr = [i for i in state.specs if state.specs[i].point_of_no_return]
+    if ponr and which < 62:
+        return MoveItem(item=ponr[pick % len(ponr)], action=(A.START, A.DONE)[flags & 1],
+                        confirm_ponr=bool(flags & 64), by=by, at=at)
+    command = command_for(state, s, at)
+    if isinstance(command, MoveItem) and flags & 128:
+        command = replace(command, confirm_ponr=True)
+    return command
+
+
+@MORE
+@given(plans(), scripts())
+def test_no_event_moves_a_forward_item_during_a_rollback_or_passes_a_ponr_unconfirmed(
+        specs: list[ItemSpec], script: list[Any]) -> None:
+    d = Driver(*specs)
+    for s in script:
+        d.tick(s[-1])
+        state = d.state
+        command = rollback_command_for(state, s, d.at)
+        result = engine_decide(state, command)
+        if isinstance(result, Refusal):
+            assert result.reason
+            continue
+        frozen = state.rollback is not None and state.rollback.active
+        for event in result:
+            after = apply(state, event)
+            check_event(state, after, event)
+            item_id = event.item
+            if (item_id is not None and event.kind in MOVE_KIND_ACTION) or \
+                    event.kind is EventKind.APPROVAL_DECIDED:
+                assert item_id is not None
+                spec = state.specs[item_id]
+                was, now = state.items[item_id].status, after.items[item_id].status
+                if frozen and spec.phase in ("execute", "monitor"):
+                    assert now is was or now not in ADVANCED, (
+                        f"{item_id} ({spec.phase}) became {now} during a rollback")
+                if spec.point_of_no_return and state.items[item_id].started_at is None \
+                        and after.items[item_id].started_at is not None:
+                    assert getattr(command, "confirm_ponr", False), f"{item_id} passed unconfirmed"
+                    assert not frozen
+            if event.kind is EventKind.ROLLBACK_STARTED:
+                assert not state.point_of_no_return_passed()
+            if event.kind is EventKind.ROLLBACK_FINISHED:
+                assert state.rollback is not None
+                assert all(step.status in CLOSED for step in state.rollback.steps)
+            state = after
+        d.state = state
+        d.events.extend(result)
+    assert verify_chain(d.events) is None
+    assert summary(fold(d.events)) == summary(d.state)

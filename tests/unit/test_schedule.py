@@ -297,10 +297,12 @@ def test_backout_plan_and_decide_by() -> None:
 
 def test_point_of_no_return_passed() -> None:
     d = cutover()
-    for step in ("stop-apps", "dns", "upgrade"):
+    for step in ("stop-apps", "dns"):
         d.move(step, A.DONE)
+    d.move("upgrade", A.DONE, confirm_ponr=True)
     s = compute_schedule(d.state, d.at)
     assert s.point_of_no_return_passed and not s.can_roll_back
+    assert s.point_of_no_return_at == d.at and s.rollback_decide_by is None
     assert [step.item for step in s.backout] == ["upgrade", "dns", "stop-apps"]
     assert s.backout_total == H + 15 * M
 

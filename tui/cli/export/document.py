@@ -92,12 +92,19 @@ def write(doc: Doc, data: Data) -> None:
          f"({len(summary['backout_steps'])} steps)"),
         ("Decide on rollback by", _when(summary["rollback_decide_by"])),
         ("Point of no return passed", _yes(summary["point_of_no_return_passed"])),
-        ("Rollback", "not started" if summary["rollback"] is None else
-         f"started {_when(summary['rollback']['started_at'])} by {summary['rollback']['by']}: "
-         f"{summary['rollback']['reason']}"),
+        ("Rollback", _rollback_fact(summary["rollback"])),
+        ("Outcome", summary["outcome"] or "window not closed"),
         ("Status log", "intact, " + str(data["log_chain"]["events"]) + " events"
          if data["log_chain"]["intact"] else f"BROKEN: {data['log_chain']['problem']}"),
     ])
+
+    rollback = summary["rollback"]
+    if rollback is not None:
+        doc.heading("Rollback")
+        doc.para(_rollback_fact(rollback) + ".")
+        doc.table(("Step", "Undoes", "Status", "Estimate", "Started", "Finished", "Reason"),
+                  [(s["item"], s["text"], s["status"], _dur(s["estimate"]), _when(s["started_at"]),
+                    _when(s["finished_at"]), s["reason"] or "") for s in rollback["steps"]])
 
     doc.heading("Window")
     doc.facts([
@@ -209,6 +216,17 @@ def write(doc: Doc, data: Data) -> None:
     doc.table(("#", "time (UTC)", "operator", "kind", "item", "what"),
               [(str(e["seq"]), _when(e["at"]), e["who"] + (f"@{e['host']}" if e["host"] else ""),
                 e["kind"], e["item"] or "-", e["text"]) for e in data["log"]])
+
+
+def _rollback_fact(rollback: Data | None) -> str:
+    if rollback is None:
+        return "not started"
+    state = rollback["state"]
+    started = f"started {_when(rollback['started_at'])} by {rollback['by']}: {rollback['reason']}"
+    if state == "in_progress":
+        return f"IN PROGRESS, {started}; backout finishes {_when(rollback['finish_forecast'])}"
+    ended = f"{state} {_when(rollback['ended_at'])} by {rollback['ended_by']}"
+    return ended + (f" ({rollback['end_note']})" if rollback["end_note"] else "") + f"; {started}"
 
 
 def _signed_margin(seconds: float) -> str:
