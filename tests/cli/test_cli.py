@@ -18,7 +18,7 @@ from tests.support.cli import BROKEN_TEMPLATE, Cli
 
 SUBCOMMANDS = ("open", "demo", "templates", "validate", "import", "new", "list", "status", "item",
                "approve", "note", "log", "gate", "window", "verify", "export", "check-log",
-               "locate", "serve")
+               "locate", "serve", "rollback")
 
 
 

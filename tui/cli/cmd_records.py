@@ -39,6 +39,7 @@ def cmd_item(args: argparse.Namespace) -> int:
     project_id = ctx.project_id()
     action = ItemAction(args.action)
     events = ctx.submit(project_id, MoveItem(item=args.item, action=action, reason=args.note,
+                                             confirm_ponr=args.confirm_ponr,
                                              by=ctx.operator, at=ctx.now()))
     print_events(events)
     state = ctx.state(project_id)
@@ -60,7 +61,8 @@ def _record(args: argparse.Namespace, make: Callable[..., Command], **fields: An
 
 def cmd_approve(args: argparse.Namespace) -> int:
     return _record(args, DecideApproval, item=args.item, go=bool(args.go),
-                   approver=args.role or None, note=args.note, change=args.change)
+                   approver=args.role or None, note=args.note, change=args.change,
+                   confirm_ponr=args.confirm_ponr)
 
 
 def cmd_note(args: argparse.Namespace) -> int:

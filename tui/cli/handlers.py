@@ -10,6 +10,7 @@ from updeck.tui.cli.cmd_export import cmd_check_log, cmd_export, cmd_locate
 from updeck.tui.cli.cmd_projects import cmd_list, cmd_new, cmd_status
 from updeck.tui.cli.cmd_records import cmd_approve, cmd_cost, cmd_item, cmd_metric, cmd_note, cmd_window
 from updeck.tui.cli.cmd_review import cmd_review
+from updeck.tui.cli.cmd_rollback import cmd_rollback
 from updeck.tui.cli.cmd_runs import cmd_compare, cmd_rehearse
 from updeck.tui.cli.cmd_team import cmd_team
 from updeck.tui.cli.cmd_templates import cmd_import, cmd_templates, cmd_validate
@@ -40,6 +41,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "window": cmd_window,
     "team": cmd_team,
     "verify": cmd_verify,
+    "rollback": cmd_rollback,
     "export": cmd_export,
     "check-log": cmd_check_log,
     "locate": cmd_locate,

@@ -15,9 +15,11 @@ from typing import Any
 
 from updeck.models.durations import format_duration
 from updeck.models.events import Event
+from updeck.models.rollback import rollback_data
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, ItemStatus, ProjectState
 from updeck.models.summary import item_gate, summarise, window_state
+from updeck.tui.common.rollback_text import clock_line
 from updeck.tui.common.values import iso
 
 Data = dict[str, Any]
@@ -119,6 +121,7 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
                  for gate in summary.open_approvals]
     rollback = summary.rollback
     overall = summary.overall
+    clock = summary.clock
     return {
         "project": {"id": state.id, "name": state.project.name,
                     "template": state.project.template_id,
@@ -156,7 +159,12 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
             "point_of_no_return_passed": summary.point_of_no_return_passed,
             "rollback_started": None if rollback is None else {
                 "at": iso(rollback.started_at), "by": rollback.by, "reason": rollback.reason},
+            "point_of_no_return_at": iso(schedule.point_of_no_return_at),
+            "rollback": rollback_data(state, now, schedule.window_end),
         },
+        "cutover": {"state": clock.mode, "text": clock_line(clock), "outcome": clock.outcome,
+                    "actual_duration": clock.actual_duration,
+                    "planned_duration": clock.planned_duration},
     }
 
 
@@ -202,16 +210,26 @@ def status_text(data: Data) -> str:
                  f"{format_duration(work)} of work on the critical path{waiting}; "
                  f"margin {_margin_text(forecast)}")
     backout = data["backout"]
-    ponr = "PASSED (fix forward only)" if backout["point_of_no_return_passed"] else "not passed"
-    decide = _when(backout["decide_by"])
-    if backout["decide_by_passed"]:
-        decide += " (passed)"
-    undo = (f"{format_duration(backout['total'])} in {len(backout['steps'])} steps" if backout["steps"]
-            else "nothing to undo yet")
-    lines.append(f"Backout   {undo}; decide on rollback by {decide}; point of no return {ponr}")
-    if backout["rollback_started"]:
-        rb = backout["rollback_started"]
-        lines.append(f"ROLLBACK  started {_when(rb['at'])} by {rb['by']}: {rb['reason']}")
+    cutover = data["cutover"]
+    rb = backout["rollback"]
+    if cutover["state"] in ("rollback", "fix_forward", "closed"):
+        lines.append(f"Cutover   {cutover['text']}")
+    if backout["point_of_no_return_passed"]:
+        lines.append(f"Backout   none: point of no return passed "
+                     f"{_when(backout['point_of_no_return_at'])}; fix forward")
+    elif rb["state"] == "in_progress":
+        lines.append(f"ROLLBACK  in progress since {_when(rb['started_at'])} by {rb['started_by']}: "
+                     f"{rb['reason']} ('updeck rollback {project['id']} status' lists the steps)")
+    else:
+        decide = _when(backout["decide_by"])
+        if backout["decide_by_passed"]:
+            decide += " (passed)"
+        undo = (f"{format_duration(backout['total'])} in {len(backout['steps'])} steps"
+                if backout["steps"] else "nothing to undo yet")
+        lines.append(f"Backout   {undo}; decide on rollback by {decide}; point of no return not passed")
+        if rb["state"] in ("finished", "cancelled"):
+            lines.append(f"Rollback  {rb['state']} {_when(rb['ended_at'])} by {rb['ended_by']}"
+                         + (f": {rb['end_note']}" if rb["end_note"] else ""))
     overall = data["overall"]
     current = data["current_phase"] or "all gates passed"
     lines.append(f"Progress  {overall['complete']}/{overall['total']} items ({overall['percent']}%, "

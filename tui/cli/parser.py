@@ -179,6 +179,21 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                "status log. Exit 0 when the command passed, 1 when it failed. Nothing is run\n"
                "without that explicit request; without a terminal, --yes is required.",
                ("updeck verify crm inventory", "updeck verify crm smoke-test --yes --timeout 2m")),
+    "rollback": ("run the backout: start, status, step, finish, cancel",
+                 "Run the rollback as a runbook. 'start' (with --note saying why) freezes forward\n"
+                 "work in the execute and monitor phases; its steps are the rollback texts of\n"
+                 "the done items, newest first. Walk each with 'step ITEM start|done|fail|skip'\n"
+                 "(fail and skip need --note), in order; 'finish' once every step is done or\n"
+                 "skipped; 'cancel --note' returns to forward work. 'status' shows the steps and\n"
+                 "when the backout finishes against the window end. Refused after the point of\n"
+                 "no return (exit 1).",
+                 ("updeck rollback crm start --note 'migration corrupts orders'",
+                  "updeck rollback crm status --json | jq .finish_forecast",
+                  "updeck rollback crm step migrate-schema start",
+                  "updeck rollback crm step migrate-schema done",
+                  "updeck rollback crm step dns skip --note 'dns was never switched'",
+                  "updeck rollback crm finish --note 'old system serving'",
+                  "updeck rollback crm cancel --note 'root cause fixed, going forward'")),
     "export": ("write a report of the project",
                "Write a report of the project for the change record: plan against actuals per\n"
                "phase, approvals, skipped and failed items with reasons, budget, requirements\n"
@@ -301,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one of: " + ", ".join(ITEM_ACTIONS))
     p.add_argument("--note", default="", metavar="TEXT",
                    help="why (required for skip, fail, block, reopen)")
+    p.add_argument("--confirm-ponr", action="store_true",
+                   help="pass the point of no return: start (or do) an item marked "
+                        "point_of_no_return, after which no rollback is possible")
 
     p = add("approve")
     project(p)
@@ -314,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "hold, or the operator's name")
     p.add_argument("--change", action="store_true",
                    help="change a decision already recorded (needs --note REASON)")
+
+    p.add_argument("--confirm-ponr", action="store_true",
+                   help="a go on an approval marked point_of_no_return passes it")
 
     p = add("team")
     project(p)
@@ -374,6 +395,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="run without asking")
     p.add_argument("--timeout", metavar="DURATION", default="5m",
                    help="kill the command after this long (default 5m)")
+
+    p = add("rollback")
+    project(p)
+    actions = p.add_subparsers(dest="rollback_action", metavar="ACTION", required=True,
+                               parser_class=_Parser)
+    a = actions.add_parser("start", help="start the rollback (forward work freezes)",
+                           parents=[parent])
+    a.add_argument("--note", required=True, metavar="TEXT", help="why (required)")
+    a = actions.add_parser("status", help="the steps and the backout forecast", parents=[parent])
+    json_flag(a)
+    a = actions.add_parser("step", help="start, finish (done), fail or skip one step",
+                           parents=[parent])
+    a.add_argument("item", metavar="ITEM", help="the step: the id of the item it undoes")
+    a.add_argument("step_action", metavar="start|done|fail|skip",
+                   choices=("start", "done", "fail", "skip"), help="what happened to the step")
+    a.add_argument("--note", default="", metavar="TEXT", help="why (required for fail and skip)")
+    a = actions.add_parser("finish", help="end the rollback: every step done or skipped",
+                           parents=[parent])
+    a.add_argument("--note", default="", metavar="TEXT", help="a note (e.g. the outcome)")
+    a = actions.add_parser("cancel", help="stop the rollback, back to forward work",
+                           parents=[parent])
+    a.add_argument("--note", required=True, metavar="TEXT", help="why (required)")
 
     p = add("export")
     project(p)
