@@ -211,9 +211,11 @@ async def test_cutover_view_finishes_the_running_item(env: dict[str, Any]) -> No
         assert rollback is not None and rollback.reason == "writers did not stop"
         assert [step.item for step in rollback.steps] == ["stop-apps"]
         assert "ROLLBACK IN PROGRESS" in screen_text(app)
-        await pilot.press("s")
+        await pilot.press("s")  # during a rollback: the next backout step, not forward work
         await settle(pilot, app)
-        assert status(env, "upgrade") is ItemStatus.IN_PROGRESS
+        assert status(env, "upgrade") is ItemStatus.TODO
+        plan = Repository(env["db"]).load(env["pid"]).rollback
+        assert plan is not None and plan.steps[0].status is ItemStatus.IN_PROGRESS
         await pilot.press("escape")
         await settle(pilot, app)
         assert isinstance(app.screen, ProjectScreen)

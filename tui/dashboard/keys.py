@@ -56,6 +56,10 @@ CUTOVER_BINDINGS: list[BindingType] = [
     Binding("w", "window", "Window", id="cutover.window"),
     Binding("W", "plan_window", "Plan", id="cutover.plan-window"),
     Binding("R", "rollback", "Roll back", id="cutover.rollback"),
+    Binding("f", "step_fail", "Fail step", id="cutover.step-fail"),
+    Binding("x", "step_skip", "Skip step", id="cutover.step-skip"),
+    Binding("F", "rollback_finish", "Finish rollback", id="cutover.rollback-finish"),
+    Binding("C", "rollback_cancel", "Cancel rollback", id="cutover.rollback-cancel"),
     Binding("escape,c,q", "back", "Back", id="cutover.back"),
 ]
 
@@ -85,13 +89,18 @@ ACTION_HELP: dict[str, str] = {
     "lesson": "note a lesson learned (updeck review lists the lessons)",
     "back": "close the detail or dialog, clear the filter, then go back",
     "leave": "back to the home screen (quits from home)",
-    "finish": "mark the running item done",
-    "start_next": "start the next ready item",
+    "finish": "mark the running item done (during a rollback: the current backout step)",
+    "start_next": "start the next ready item (during a rollback: the next backout step); "
+                  "a point of no return asks you to type its id",
     "window": "record that the cutover window opened now (or closed, when open)",
     "record_metric": "record a reading of the selected metric item (shown against its target)",
     "record_cost": "record an actual cost for the selected item (adds to the budget's actual)",
     "plan_window": "plan the cutover window: start (T) and end or length",
-    "rollback": "start the rollback (asks why; refused after the point of no return)",
+    "rollback": "start the rollback (asks why; refused at once after the point of no return)",
+    "step_fail": "during a rollback: mark the current backout step failed (asks why)",
+    "step_skip": "during a rollback: skip the current backout step (asks why)",
+    "rollback_finish": "during a rollback: finish it (every step done or skipped)",
+    "rollback_cancel": "during a rollback: cancel it and return to forward work (asks why)",
 }
 
 # Longer names in the command palette, where the key bar's one word would not be found.
@@ -101,4 +110,9 @@ PALETTE_TITLE: dict[str, str] = {
     "plan_window": "Plan the cutover window",
     "timeline": "Timeline of the execute phase",
     "lesson": "Note a lesson learned",
+    "rollback": "Start the rollback",
+    "step_fail": "Fail the current rollback step",
+    "step_skip": "Skip the current rollback step",
+    "rollback_finish": "Finish the rollback",
+    "rollback_cancel": "Cancel the rollback",
 }

@@ -1,26 +1,50 @@
 """The cutover view (``c``): the big clock, what is running and for how long against its
 estimate, what is next and ready, the go/no-go state, the backout time. ``d`` finishes
-the running item; with several running, j/k choose which."""
+the running item; with several running, j/k choose which.
+
+During a rollback the rollback pane (its steps and the backout forecast) replaces "next:
+ready", and s/d/f/x work on the backout steps, F finishes and C cancels the rollback.
+After the point of no return there is no backout and no decide-by, only "fix forward";
+once the window is closed the clock stops and the outcome shows."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
-from updeck.models.commands import AddNote, CloseWindow, ItemAction, MoveItem, OpenWindow, StartRollback
+from updeck.models.commands import (
+    AddNote,
+    CancelRollback,
+    CloseWindow,
+    FinishRollback,
+    ItemAction,
+    MoveItem,
+    OpenWindow,
+    Refusal,
+    RollbackStepAction,
+    StartRollback,
+)
+from updeck.models.cutover_clock import CutoverClock, cutover_clock
+from updeck.models.engine import decide
 from updeck.models.events import Event
 from updeck.models.state import ItemStatus
+from updeck.tui.common.rollback_text import clock_line
+from updeck.tui.common.rollback_text import hhmm as hhmm_utc
 from updeck.tui.dashboard.format import dur, hhmm, margin_text, plain, t_offset, when
 from updeck.tui.dashboard.keys import CUTOVER_BINDINGS
 from updeck.tui.dashboard.live import LiveProject
 from updeck.tui.dashboard.screens.base import ProjectShowingScreen
 from updeck.tui.dashboard.view import ProjectView, project_view
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
+from updeck.tui.dashboard.widgets.rollback_pane import PANE_KEYS, PANE_TITLE, rollback_text
 
-CHANGING = {"finish", "start_next", "note", "window", "rollback", "plan_window"}
+CHANGING = {"finish", "start_next", "note", "window", "rollback", "plan_window", "step_fail",
+            "step_skip", "rollback_finish", "rollback_cancel"}
+ROLLBACK_ONLY = {"step_fail", "step_skip", "rollback_finish", "rollback_cancel"}
 
 
 def big_offset(now: datetime, start: datetime | None) -> str:
@@ -43,6 +67,7 @@ class CutoverScreen(ProjectShowingScreen):
         self.view: ProjectView | None = None
         self.cursor = 0
         self.running: list[str] = []
+        self.clock: CutoverClock | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="cut-top"):
@@ -80,6 +105,10 @@ class CutoverScreen(ProjectShowingScreen):
         """W shows in the key bar while no window is planned (it works at any time)."""
         if action == "plan_window":
             return self.live is None or self.live.state.window.start is not None
+        if action in ROLLBACK_ONLY:  # the step keys show while a rollback is in progress
+            return self.live is None or not self.live.state.rollback_active()
+        if action == "rollback":  # (it still answers: already in progress)
+            return self.live is not None and self.live.state.rollback_active()
         return False
 
     # --- drawing ---------------------------------------------------------------------
@@ -93,11 +122,13 @@ class CutoverScreen(ProjectShowingScreen):
         state, sched = view.state, view.schedule
         self.running = [i for i in sched.running if not state.specs[i].is_approval]
         self.cursor = min(self.cursor, max(len(self.running) - 1, 0))
-        self.query_one("#cut-clock", Digits).update(big_offset(now, sched.window_start))
+        self.clock = clock = cutover_clock(state, sched)
+        # the clock stops at the close once the window is closed
+        self.query_one("#cut-clock", Digits).update(big_offset(clock.clock_at, sched.window_start))
 
         top = Text(no_wrap=True, overflow="ellipsis")
-        top.append(f"{t_offset(now, sched.window_start)} ", style="bold reverse")
-        if state.rollback is not None:
+        top.append(f"{t_offset(clock.clock_at, sched.window_start)} ", style="bold reverse")
+        if clock.mode == "rollback":
             top.append(" ROLLBACK IN PROGRESS ", style="bold red reverse")
         if self.read_only:
             top.append(" [read-only]", style="bold yellow")
@@ -115,10 +146,15 @@ class CutoverScreen(ProjectShowingScreen):
             top.append("no window planned\n", style="bold")
         else:
             top.append("no window planned — W to plan one\n", style="bold")
-        top.append(f"forecast {when(sched.forecast_finish, now)} ")
-        if sched.window_end is None:
-            top.append("· ")
-        top.append_text(margin_text(sched))
+        if clock.mode in ("closed", "fix_forward"):
+            top.append(clock_line(clock) + "\n", style="bold red" if clock.mode == "fix_forward"
+                       else "bold")
+        if clock.mode != "closed":
+            top.append("backout finishes " if clock.mode == "rollback" else "forecast ")
+            top.append(f"{when(sched.forecast_finish, now)} ")
+            if sched.window_end is None:
+                top.append("· ")
+            top.append_text(margin_text(sched))
         self.query_one("#cut-window", Static).update(top)
 
         running = Text()
@@ -145,9 +181,21 @@ class CutoverScreen(ProjectShowingScreen):
         running.rstrip()
         self.query_one("#cut-running", Static).update(running)
 
+        box = self.query_one("#cut-next", Static)
+        if clock.mode == "rollback" and state.rollback is not None:
+            box.border_title = PANE_TITLE
+            box.border_subtitle = PANE_KEYS
+            box.update(rollback_text(state.rollback, clock.backout, now))
+        else:
+            box.border_subtitle = ""
+            self._draw_next(box)
+        self._draw_gates(clock)
+
+    def _draw_next(self, box: Static) -> None:
+        assert self.view is not None
+        state, sched = self.view.state, self.view.schedule
         nxt = Text()
         ready = [i for i in sched.ready if state.specs[i].phase == "execute"]
-        box = self.query_one("#cut-next", Static)
         if ready:
             box.border_title = "Next: ready in the execute phase"
         else:
@@ -164,12 +212,18 @@ class CutoverScreen(ProjectShowingScreen):
                 nxt.append(f"  ~{dur(spec.estimate)}", style="dim")
             if spec.is_approval:
                 nxt.append("  (approval: a)", style="dim")
+            if spec.point_of_no_return:
+                nxt.append("  POINT OF NO RETURN", style="bold red")
             nxt.append("\n")
         if len(ready) > 12:
             nxt.append(f"… and {len(ready) - 12} more", style="dim")
         nxt.rstrip()
-        self.query_one("#cut-next", Static).update(nxt)
+        box.update(nxt)
 
+    def _draw_gates(self, clock: CutoverClock) -> None:
+        assert self.view is not None
+        state, sched = self.view.state, self.view.schedule
+        now = sched.now
         gates = Text()
         approvals = [s for s in state.specs.values() if s.is_approval and s.phase == "execute"]
         approvals = approvals or [s for s in state.specs.values() if s.is_approval]
@@ -190,19 +244,27 @@ class CutoverScreen(ProjectShowingScreen):
                 d = said.get(approver)
                 parts.append(f"{approver}:" + ("-" if d is None else ("go" if d.go else "NO")))
             gates.append("  " + " ".join(parts) + "\n", style="dim")
-        gates.append(f"backout {dur(sched.backout_total) if sched.backout else 'none'}")
-        gates.append(f" ({len(sched.backout)} steps)")
-        if sched.rollback_decide_by is not None:
-            gates.append("  decide by ")
-            gates.append(when(sched.rollback_decide_by, now),
-                         style="bold red" if sched.rollback_decide_passed else "bold")
-            if sched.rollback_decide_passed:
-                gates.append(" PASSED", style="bold red")
-        gates.append("\n")
-        if sched.point_of_no_return_passed:
-            gates.append("point of no return PASSED: fix forward", style="bold red")
+        plan = state.rollback
+        if clock.mode == "fix_forward" or (clock.mode == "closed" and clock.ponr_at is not None):
+            gates.append(f"point of no return passed {hhmm_utc(clock.ponr_at)}: no backout, "
+                         f"fix forward since {hhmm_utc(clock.ponr_at)}", style="bold red")
+        elif plan is not None and plan.active:
+            gates.append(f"ROLLBACK since {hhmm_utc(plan.started_at)} by {plain(plan.by)}: "
+                         f"{plain(plan.reason)}", style="bold red")
         else:
-            gates.append("point of no return not passed: rollback possible")
+            gates.append(f"backout {dur(sched.backout_total) if sched.backout else 'none'}")
+            gates.append(f" ({len(sched.backout)} steps)")
+            if sched.rollback_decide_by is not None and clock.mode != "closed":
+                gates.append("  decide by ")
+                gates.append(when(sched.rollback_decide_by, now),
+                             style="bold red" if sched.rollback_decide_passed else "bold")
+                if sched.rollback_decide_passed:
+                    gates.append(" PASSED", style="bold red")
+            gates.append("\n")
+            if plan is not None and not plan.active:
+                gates.append(f"rollback {plan.state} {hhmm_utc(plan.ended_at)} by {plain(plan.ended_by)}")
+            else:
+                gates.append("point of no return not passed: rollback possible")
         self.query_one("#cut-gates", Static).update(gates)
 
     # --- actions ---------------------------------------------------------------------
@@ -218,6 +280,9 @@ class CutoverScreen(ProjectShowingScreen):
     def action_finish(self) -> None:
         if self.view is None:
             return
+        if self.view.state.rollback_active():
+            self._step("done")
+            return
         running = self.running
         if not running:
             self.notify("nothing is running; s starts the next ready item", severity="warning")
@@ -228,13 +293,20 @@ class CutoverScreen(ProjectShowingScreen):
     def action_start_next(self) -> None:
         if self.view is None:
             return
+        if self.view.state.rollback_active():
+            self._step("start")
+            return
         state, sched = self.view.state, self.view.schedule
         ready = [i for i in sched.ready if state.specs[i].phase == "execute"
                  and not state.specs[i].is_approval]
         if not ready:
             self.notify("nothing in the execute phase is ready to start", severity="warning")
             return
-        self.submit(MoveItem(item=ready[0], action=ItemAction.START, **self.stamp()))
+        from updeck.tui.dashboard.screens.ponr import submit_move
+
+        app: Any = self.app
+        submit_move(self, self.project_id, state, MoveItem(item=ready[0], action=ItemAction.START,
+                                                           **app.stamp_command()))
 
     def action_note(self) -> None:
         from updeck.tui.dashboard.screens.note import NoteDialog
@@ -270,11 +342,93 @@ class CutoverScreen(ProjectShowingScreen):
 
         sched = self.view.schedule
         steps = len(sched.backout)
+        # Refused anyway (after the point of no return, or already rolling back): say so at
+        # once, before asking anything.
+        verdict = decide(self.view.state, StartRollback(reason="?", **self.stamp()))
+        if isinstance(verdict, Refusal):
+            self.notify(verdict.reason, title="Refused", severity="error", markup=False)
+            return
         self.ask(ReasonDialog(
             f"START THE ROLLBACK? {steps} backout steps, about "
             f"{dur(sched.backout_total) if steps else '0m'}",
             "Why? (required; everyone sees it in the log)"),
             lambda reason: StartRollback(reason=reason, **self.stamp()) if reason else None)
+
+    # --- the rollback's steps ------------------------------------------------------------
+
+    def _current_step(self) -> str | None:
+        plan = self.view.state.rollback if self.view is not None else None
+        if plan is None or not plan.active:
+            self.notify("no rollback in progress; R starts one", severity="warning")
+            return None
+        clock = self.clock
+        step = clock.backout.next_step if clock is not None and clock.backout is not None else None
+        if step is None:
+            self.notify("every backout step is closed: F finishes the rollback", severity="warning")
+        return step
+
+    def _step(self, action: str, note: str = "") -> None:
+        step = self._current_step()
+        if step is None:
+            return
+        app: Any = self.app
+        app.submit(self.project_id, RollbackStepAction(item=step, action=action, note=note,
+                                                       **app.stamp_command()))
+
+    def _step_with_reason(self, action: str) -> None:
+        from updeck.tui.dashboard.screens.reason import ReasonDialog
+
+        step = self._current_step()
+        if step is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._step(action, reason)
+
+        verb = "Fail" if action == "fail" else "Skip"
+        self.app.push_screen(ReasonDialog(f"{verb} the backout step {step}?"), done)
+
+    def action_step_fail(self) -> None:
+        self._step_with_reason("fail")
+
+    def action_step_skip(self) -> None:
+        self._step_with_reason("skip")
+
+    def action_rollback_finish(self) -> None:
+        if self.view is None or not self.view.state.rollback_active():
+            self.notify("no rollback in progress", severity="warning")
+            return
+        from updeck.tui.dashboard.screens.confirm import ConfirmDialog
+
+        app: Any = self.app
+        verdict = decide(self.view.state, FinishRollback(**app.stamp_command()))
+        if isinstance(verdict, Refusal):
+            self.notify(verdict.reason, title="Refused", severity="error", markup=False)
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                app.submit(self.project_id, FinishRollback(**app.stamp_command()))
+
+        app.push_screen(ConfirmDialog("Finish the rollback?",
+                                      "Every backout step is done or skipped; it goes in the "
+                                      "status log with your name.", "Finish it?"), done)
+
+    def action_rollback_cancel(self) -> None:
+        if self.view is None or not self.view.state.rollback_active():
+            self.notify("no rollback in progress", severity="warning")
+            return
+        from updeck.tui.dashboard.screens.reason import ReasonDialog
+
+        app: Any = self.app
+
+        def done(reason: str | None) -> None:
+            if reason:
+                app.submit(self.project_id, CancelRollback(reason=reason, **app.stamp_command()))
+
+        app.push_screen(ReasonDialog("CANCEL THE ROLLBACK and return to forward work?",
+                                     "Why? (required; everyone sees it in the log)"), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

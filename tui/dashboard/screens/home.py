@@ -91,8 +91,10 @@ class HomeScreen(DashboardScreen):
                 marks.append("✘ NO-GO")
             if sched.late:
                 marks.append(f"▲ {len(sched.late)} LATE")
-            if state.rollback is not None:
+            if state.rollback_active():
                 marks.append("ROLLBACK")
+            elif state.rollback is not None and state.rollback.state == "finished":
+                marks.append("ROLLED BACK")
             note = Text(" ".join(marks), style="bold red") if marks else Text("")
             cells.append((
                 Text(("  REHEARSAL " if state.project.rehearsal_of else "")

@@ -48,7 +48,10 @@ class ProjectActions(ProjectShowingScreen):
             self.ask(ReasonDialog(title), lambda reason: self._move(item, action, reason)
                      if reason else None)
             return
-        self.submit(self._move(item, action, ""))
+        from updeck.tui.dashboard.screens.ponr import submit_move
+
+        # a point of no return is confirmed by typing its id first
+        submit_move(self, self.project_id, state, self._move(item, action, ""))
 
     def _move(self, item: str, action: str, reason: str) -> MoveItem:
         return MoveItem(item=item, action=ItemAction(action), reason=reason, **self.stamp())

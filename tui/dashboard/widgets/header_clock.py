@@ -1,6 +1,12 @@
 """The header clock: the window, T-minus/T-plus now, the forecast finish and its margin
 (colour AND a word), the backout time, the latest moment to decide on rollback, and
-whether the point of no return is behind us."""
+whether the point of no return is behind us.
+
+It tells the cutover's one truth (:func:`updeck.models.cutover_clock.cutover_clock`):
+after the point of no return no backout and no decide-by, "fix forward since HH:MM";
+during a rollback its steps and the backout forecast; once the window is closed the
+clock stops at the close and the outcome and the actual duration against the plan show.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,10 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.widget import Widget
+from updeck.models.cutover_clock import cutover_clock
 from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
+from updeck.tui.common.rollback_text import clock_line
 from updeck.tui.dashboard.format import day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
 
 
@@ -37,17 +45,18 @@ class HeaderClock(Widget):
         if state is None or sched is None or now is None:
             return Text("loading…", style="dim")
         wide = self.size.width >= 110
+        clock = cutover_clock(state, sched)
         top = Text(no_wrap=True, overflow="ellipsis")
         if sched.window_start is None:
             top.append(" no window planned ", style="bold reverse")
             if not self.read_only:
                 top.append(" — W to plan one ", style="bold")
-        else:
-            top.append(f" {t_offset(now, sched.window_start)} ", style="bold reverse")
+        else:  # stopped at the close once the window is closed
+            top.append(f" {t_offset(clock.clock_at, sched.window_start)} ", style="bold reverse")
         top.append(f" {hhmm(now, seconds=True)} UTC ", style="bold")
         if self.read_only:
             top.append(" [read-only]", style="bold yellow")
-        if state.rollback is not None:
+        if clock.mode == "rollback":
             top.append(" ROLLBACK IN PROGRESS", style="bold red reverse")
         if self.stale:
             top.append(f" {self.stale}", style="bold red")
@@ -72,10 +81,19 @@ class HeaderClock(Widget):
         top.append(plain(state.project.name), style="bold")
 
         bottom = Text(no_wrap=True, overflow="ellipsis")
+        if clock.mode in ("closed", "rollback"):
+            bottom.append(" " + clock_line(clock), style="bold red" if clock.mode == "rollback"
+                          else "bold")
+            return _two_lines(top, bottom)
         bottom.append(" forecast " if wide else " fcst ")
         bottom.append(when(sched.forecast_finish, now), style="bold")
         bottom.append(" · " if sched.window_end is None else " ")
         bottom.append_text(margin_text(sched, wide=wide))
+        if clock.mode == "fix_forward":
+            bottom.append(" │ ")
+            bottom.append(f"PONR passed: fix forward since {hhmm(clock.ponr_at)}" if wide
+                          else f"fix forward since {hhmm(clock.ponr_at)}", style="bold red")
+            return _two_lines(top, bottom)
         bottom.append(" │ backout ")
         bottom.append(dur(sched.backout_total) if sched.backout else "none")
         if sched.rollback_decide_by is not None:
@@ -90,8 +108,12 @@ class HeaderClock(Widget):
                           style="bold red")
         else:
             bottom.append("PONR not passed" if wide else "PONR no")
-        both = Text("\n", no_wrap=True, overflow="ellipsis").join([top, bottom])
-        both.no_wrap = True
-        both.overflow = "ellipsis"
-        return both
+        return _two_lines(top, bottom)
+
+
+def _two_lines(top: Text, bottom: Text) -> Text:
+    both = Text("\n", no_wrap=True, overflow="ellipsis").join([top, bottom])
+    both.no_wrap = True
+    both.overflow = "ellipsis"
+    return both
 
