@@ -129,3 +129,47 @@ def test_updeck_demo_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     seen = tmux.wait_for("watch", f"✔ done    {item_id}", timeout=5)
     assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
     assert "dora" in seen
+
+
+def _flat(screen: str) -> str:
+    """The toast's words in one line (it wraps its message over several lines, on the
+    right half of the screen, beside the checklist's own border)."""
+    lines = [line.split("▌", 1)[1] for line in screen.splitlines() if "▌" in line]
+    return " ".join(" ".join(line.replace("│", " ") for line in lines).split())
+
+
+def test_a_rollback_started_in_one_dashboard_freezes_forward_work_in_the_other(
+        tmux: Tmux, project: tuple[Path, str, dict[str, str]]) -> None:
+    from updeck.models.commands import DecideApproval, ItemAction, MoveItem
+    from updeck.models.events import Operator, utc_now
+
+    db, pid, env = project
+    repo = Repository(db)
+    carol = Operator("carol")
+    for approver in ("change-manager", "app-owner"):
+        repo.submit(pid, DecideApproval(item="go-no-go", go=True, approver=approver, by=carol,
+                                        at=utc_now()))
+    repo.submit(pid, MoveItem(item="stop-apps", action=ItemAction.DONE, by=carol, at=utc_now()))
+    command = f"{UPDECK} --db {db} open {pid}"
+    tmux.start("alice", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "alice"})
+    tmux.start("bob", command, width=80, height=24, env={**env, "UPDECK_OPERATOR": "bob"})
+    tmux.wait_for("alice", "7 Monitor", timeout=20, what="the phase bar")
+    tmux.wait_for("bob", "7 Monitor", timeout=20, what="the phase bar")
+    tmux.send("bob", "7")  # the monitor phase: p95 is ready forward work
+    tmux.wait_for("bob", "p95", timeout=5)
+
+    tmux.send("alice", "c")
+    tmux.wait_for("alice", "Go/no-go and backout", timeout=5, what="the cutover view")
+    tmux.send("alice", "R")
+    tmux.wait_for("alice", "START THE ROLLBACK", timeout=5, what="the rollback dialog")
+    tmux.send("alice", "-l", "replica lag")
+    tmux.send("alice", "Enter")
+    tmux.wait_for("alice", "ROLLBACK IN PROGRESS", timeout=5)
+    tmux.wait_for("alice", "Rollback: steps newest first", timeout=5, what="the rollback pane")
+    assert Repository(db).load(pid).rollback_active()
+
+    tmux.send("bob", "s")  # start p95: forward work, refused with the reason on screen
+    seen = tmux.wait_for("bob", lambda s: "rollback in progress since" in _flat(s), timeout=10,
+                         what="the refusal")
+    assert "by alice" in _flat(seen)
+    assert Repository(db).load(pid).items["p95"].status.value == "todo"
