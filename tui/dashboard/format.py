@@ -129,6 +129,10 @@ EVENT_STYLE: dict[EventKind, str] = {
     EventKind.ITEM_FAILED: "bold red",
     EventKind.ITEM_BLOCKED: "bold magenta",
     EventKind.ROLLBACK_STARTED: "bold red",
+    EventKind.ROLLBACK_STEP_FAILED: "bold red",
+    EventKind.ROLLBACK_STEP_DONE: "red",
+    EventKind.ROLLBACK_FINISHED: "bold red",
+    EventKind.ROLLBACK_CANCELLED: "bold",
     EventKind.WINDOW_OPENED: "bold",
     EventKind.ITEM_STARTED: "yellow",
 }

@@ -26,7 +26,11 @@ STATE_MEANING = {
 MARKS = [
     ("LATE", "past its due time, or running longer than its estimate"),
     ("NOGO", "an approver said no-go: everything after it is held"),
-    ("PONR", "point of no return: once done, rollback is no longer possible"),
+    ("PONR", "point of no return: once started, no rollback; starting it asks for its id typed"),
+    ("fix forward since HH:MM", "the point of no return was passed then: no backout any more"),
+    ("ROLLBACK", "a rollback is in progress: forward work is frozen; the rollback pane has "
+                 "its steps (s d f x), F finishes, C cancels"),
+    ("CLOSED", "the window is closed: the clock stopped; outcome and time taken against the plan"),
     ("⧗ / blocked by a, b", "waiting for dependencies that are not done or skipped yet"),
     ("~30m / 40m / 12m…", "estimate / actual time taken / running for"),
     ("▸", "the selected item or phase;  • the current phase"),

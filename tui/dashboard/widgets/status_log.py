@@ -25,7 +25,10 @@ KIND_GROUPS: dict[str, set[EventKind]] = {
     "notes": {EventKind.NOTE},
     "verify": {EventKind.VERIFICATION_RECORDED},
     "window": {EventKind.WINDOW_PLANNED, EventKind.WINDOW_OPENED, EventKind.WINDOW_CLOSED,
-               EventKind.ROLLBACK_STARTED},
+               EventKind.ROLLBACK_STARTED, EventKind.ROLLBACK_STEP_STARTED,
+               EventKind.ROLLBACK_STEP_DONE, EventKind.ROLLBACK_STEP_FAILED,
+               EventKind.ROLLBACK_STEP_SKIPPED, EventKind.ROLLBACK_FINISHED,
+               EventKind.ROLLBACK_CANCELLED},
 }
 KIND_CYCLE = ["all", "moves", "approvals", "notes", "verify", "window"]
 
