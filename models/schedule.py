@@ -274,7 +274,10 @@ def compute_schedule(state: ProjectState, now: datetime) -> Schedule:
                 late[i] = (late[i][0] if i in late else None, due)
 
     forecast = now + timedelta(seconds=critical)
-    ponr_at = state.point_of_no_return_at()
+    # passed once a point-of-no-return item was started (only those items are read)
+    ponr_starts = [started for item_id in plan.point_of_no_return
+                   if (started := runs[item_id].started_at) is not None]
+    ponr_at = min(ponr_starts) if ponr_starts else None
     rollback = state.rollback
     active = rollback is not None and rollback.active
     decide_by: datetime | None = None
