@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,6 +50,11 @@ class Project:
     def is_rehearsal(self) -> bool:
         return bool(self.rehearsal_of)
 
+    @property
+    def timezone(self) -> str:
+        """The site's IANA zone name (``--timezone`` or the template's); "" for UTC."""
+        return self.template.timezone
+
 
 def slugify(text: str, *, limit: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -70,6 +75,7 @@ def instantiate(
     project_id: str | None = None,
     sources_sha256: str = "",
     expand_group: Callable[[str], Sequence[str]] | None = None,
+    timezone: str | None = None,
 ) -> Project:
     """A new project from a resolved template.
 
@@ -79,6 +85,8 @@ def instantiate(
     that has neither a value nor a default, and ``ValueError`` for an empty name or a
     window that ends before it starts. The team starts as the template's default role
     members; ``expand_group`` turns a ``group:NAME`` member into the group's people.
+    ``timezone`` (an IANA name, checked by the caller) overrides the template's
+    ``timezone:``.
     """
 
     if not name.strip():
@@ -89,10 +97,13 @@ def instantiate(
         window = Window(window.start, window.start + timedelta(seconds=template.window_duration))
     if window.start is not None and window.end is not None and window.end <= window.start:
         raise ValueError("the window must end after it starts")
+    resolved = substitute_template(template, values)
+    if timezone is not None:
+        resolved = replace(resolved, timezone=timezone.strip())
     return Project(
         id=project_id or new_project_id(name),
         name=name.strip(),
-        template=substitute_template(template, values),
+        template=resolved,
         template_id=template.id,
         template_version=template.version,
         template_sha256=sources_sha256,

@@ -84,6 +84,7 @@ class ItemSpec:
     target: str = ""
     when: str = ""
     tags: tuple[str, ...] = ()
+    stream: str = ""  # the workstream (a short id such as dba); "" for none
     extensions: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -117,6 +118,7 @@ class Template:
     roles: tuple[str, ...] = ()  # every role id, in order
     stakeholders: tuple[Stakeholder, ...] = ()
     window_duration: int | None = None
+    timezone: str = ""  # the site's IANA zone name; "" for UTC
     extensions: Mapping[str, Any] = field(default_factory=dict)
     role_specs: tuple[RoleSpec, ...] = ()  # roles given as a map (title, members, lead)
     enforce_owners: bool = False
@@ -330,6 +332,7 @@ def _template_dict(template: Template) -> dict[str, Any]:
             {"name": s.name, "role": s.role, "contact": s.contact} for s in template.stakeholders
         ],
         "window_duration": template.window_duration,
+        "timezone": template.timezone,
         "extensions": dict(template.extensions),
         "phases": [
             {"id": p.id, "description": p.description,
@@ -350,6 +353,7 @@ def template_from_dict(data: Mapping[str, Any]) -> Template:
         roles=tuple(data.get("roles", ())),
         stakeholders=tuple(Stakeholder(**s) for s in data.get("stakeholders", ())),
         window_duration=data.get("window_duration"),
+        timezone=data.get("timezone", "") or "",
         extensions=dict(data.get("extensions", {})),
         role_specs=tuple(
             RoleSpec(str(r["id"]), str(r.get("title", "")), tuple(r.get("members", ())),

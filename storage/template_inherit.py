@@ -32,6 +32,7 @@ def merge_parent(parent: Resolved, child: Resolved, errors: list[TemplateError])
     for name in ("name", "version", "description"):
         setattr(merged, name, getattr(c, name) if name in c.given else getattr(p, name))
     merged.window_duration = c.window_duration if "window" in c.given else p.window_duration
+    merged.timezone = c.timezone if "timezone" in c.given else p.timezone
     merged.extensions = {**p.extensions, **c.extensions}
     merged.variables = _merge_named(p.variables, c.variables)
     merged.stakeholders = _merge_named(p.stakeholders, c.stakeholders)

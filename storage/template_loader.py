@@ -107,7 +107,7 @@ def _finish(resolved: Resolved, errors: list[TemplateError], path: Path) -> Load
         id=raw.id, name=raw.name, phases=phases, format=raw.format, version=raw.version,
         description=raw.description, variables=tuple(raw.variables), roles=tuple(raw.roles),
         stakeholders=tuple(raw.stakeholders), window_duration=raw.window_duration,
-        extensions=raw.extensions, role_specs=tuple(raw.role_specs),
+        timezone=raw.timezone, extensions=raw.extensions, role_specs=tuple(raw.role_specs),
         enforce_owners=raw.enforce_owners,
     )
     digest = hashlib.sha256()

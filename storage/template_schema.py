@@ -24,6 +24,7 @@ from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_evidence import check_evidence
 from updeck.storage.template_fields import ITEM_ID, FieldReader, Pos, plain_value
 from updeck.storage.template_roles import ROLE_KEYS, read_roles
+from updeck.storage.template_zones import check_stream, check_timezone
 from updeck.storage.yaml_nodes import (
     TAG_INT,
     TAG_NULL,
@@ -40,12 +41,12 @@ VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # The keys each level of a template allows, in the order error hints list them.
 TOP_KEYS = ("format", "id", "name", "version", "description", "extends", "variables", "roles",
-            "stakeholders", "window", "phases", "drop", "enforce_owners")
+            "stakeholders", "window", "timezone", "phases", "drop", "enforce_owners")
 ITEM_KEYS = ("id", "title", "details", "kind", "owner", "required", "estimate", "depends_on", "at",
              "due", "verify", "expect_exit", "expect_output", "rollback", "rollback_estimate",
              "point_of_no_return", "approvers",
              "priority", "goal", "covers", "cost", "audience", "baseline", "target", "when", "tags",
-             "separation_of_duties")
+             "separation_of_duties", "stream")
 PHASE_KEYS = ("description", "items")
 VARIABLE_KEYS = ("name", "prompt", "default", "required")
 STAKEHOLDER_KEYS = ("name", "role", "contact")
@@ -91,6 +92,7 @@ class RawTemplate:
     enforce_owners: bool = False
     stakeholders: list[Stakeholder] = field(default_factory=list)
     window_duration: int | None = None
+    timezone: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
     phase_descriptions: dict[str, str] = field(default_factory=dict)
     items: dict[str, list[RawItem]] = field(default_factory=dict)
@@ -161,6 +163,8 @@ class SchemaChecker(FieldReader):
                 wkeys = self.entries(window, WINDOW_KEYS, "in window")
                 if "duration" in wkeys:
                     raw.window_duration = self.duration(wkeys["duration"].value, "window duration")
+        if "timezone" in found:
+            raw.timezone = check_timezone(self, found["timezone"].value) or ""
         if "phases" in found:
             self.phases(found["phases"].value, raw)
         if "drop" in found:
@@ -339,6 +343,8 @@ class SchemaChecker(FieldReader):
                 kw[key] = self.ttime(found[key].value, key)
         if "cost" in found:
             kw["cost"] = self.number(found["cost"].value, "cost")
+        if "stream" in found and (stream := check_stream(self, found["stream"].value)):
+            kw["stream"] = stream
         if "tags" in found:
             kw["tags"] = tuple(v for v, _ in self.text_list(found["tags"].value, "tags") or [])
         if "approvers" in found:

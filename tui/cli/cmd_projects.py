@@ -30,15 +30,14 @@ from updeck.tui.common.values import (
 def cmd_new(args: argparse.Namespace) -> int:
     from updeck.models.project import instantiate
     from updeck.models.template import MissingVariableError
+    from updeck.models.timezones import zone_named, zone_problem
     from updeck.storage.templates import TemplateErrors, TemplateNotFound, find_template
 
     ctx = Context(args)
     now = ctx.now()
     variables = dict(value(lambda: [parse_var(v) for v in args.var]))
-    window = None
-    if args.window:
-        start, end = value(lambda: parse_window(args.window, now))
-        window = Window(start, end)
+    if args.timezone is not None and (problem := zone_problem(args.timezone)) is not None:
+        raise CliError(f"--timezone: {problem}", EXIT_USAGE)
     try:
         loaded = find_template(args.template)
     except TemplateNotFound as exc:
@@ -52,13 +51,19 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise CliError(f"template {args.template} has {len(exc.errors)} error(s); "
                        "fix them and try again", EXIT_REFUSED) from None
     template = loaded.template
+    zone_name = args.timezone.strip() if args.timezone is not None else template.timezone
+    window = None
+    if args.window:
+        start, end = value(lambda: parse_window(args.window, now, zone=zone_named(zone_name)))
+        window = Window(start, end)
     known = {v.name for v in template.variables} | template.variable_names()
     for name in variables:
         if name not in known:
             warn(f"warning: template {template.id} does not use variable {name!r}")
     try:
         project = instantiate(template, args.name, variables, window,
-                              sources_sha256=loaded.sha256, expand_group=group_members)
+                              sources_sha256=loaded.sha256, expand_group=group_members,
+                              timezone=args.timezone)
     except MissingVariableError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     except ValueError as exc:

@@ -102,8 +102,9 @@ def cmd_window(args: argparse.Namespace) -> int:
     if args.action == "set":
         if not args.start:
             raise CliError("window set needs a START (and optionally an END)", EXIT_USAGE)
-        start = value(lambda: parse_moment(args.start, now))
-        end = value(lambda: parse_end(args.end, start, now)) if args.end else None
+        zone = ctx.site_zone(ctx.project_id())
+        start = value(lambda: parse_moment(args.start, now, zone=zone))
+        end = value(lambda: parse_end(args.end, start, now, zone=zone)) if args.end else None
         command = PlanWindow(window=Window(start, end), by=ctx.operator, at=now)
     else:
         if args.start or args.end:

@@ -37,7 +37,8 @@ FULL_CHECK_SECONDS = 5.0  # and how often they look regardless of it
 def cmd_log(args: argparse.Namespace) -> int:
     ctx = Context(args)
     project_id = ctx.project_id()
-    since = (value(lambda: parse_moment(args.since, ctx.now(), bare_duration_is_past=True))
+    since = (value(lambda: parse_moment(args.since, ctx.now(), bare_duration_is_past=True,
+                                        zone=ctx.site_zone(project_id)))
              if args.since else None)
     events = ctx.repo.events(project_id)
     watcher = Watcher(ctx.repo, project_id, since_seq=events[-1].seq if events else 0) \

@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -59,6 +59,15 @@ class Context:
 
     def state(self, project_id: str) -> ProjectState:
         return self.repo.load(project_id)
+
+    def site_zone(self, project_id: str) -> tzinfo:
+        """The project's site zone: how a time typed without an offset is read."""
+        from updeck.models.timezones import zone_named
+
+        try:
+            return zone_named(self.state(project_id).project.timezone)
+        except ValueError:
+            return UTC  # a zone this system does not know: UTC, as the log stores
 
     def submit(self, project_id: str, command: Command) -> list[Event]:
         return self.accepted(project_id, getattr(command, "item", None),

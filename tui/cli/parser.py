@@ -283,7 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
                    help="a template variable (repeat for several)")
     p.add_argument("--window", metavar="START[/END]",
-                   help="the planned cutover window, e.g. 2026-12-05T22:00/2026-12-06T02:00")
+                   help="the planned cutover window, e.g. 2026-12-05T22:00/2026-12-06T02:00 "
+                        "(read in the project's time zone unless an offset or [Zone] is given)")
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="the site's IANA time zone, e.g. Europe/Berlin (overrides the template's)")
 
     p = add("list")
     json_flag(p)
