@@ -89,6 +89,16 @@ def progress(state: ProjectState) -> tuple[tuple[Progress, ...], Progress]:
     return phases, overall
 
 
+def stream_progress(state: ProjectState) -> dict[str, Progress]:
+    """Progress of each workstream (items' ``stream:``), in order of first appearance;
+    empty when no item names a stream. ``Progress.phase`` is None for these."""
+    by_stream: dict[str, list[ItemSpec]] = {}
+    for spec in state.specs.values():
+        if spec.stream:
+            by_stream.setdefault(spec.stream, []).append(spec)
+    return {name: _progress(None, specs, state.items) for name, specs in by_stream.items()}
+
+
 def overall_progress(state: ProjectState) -> Progress:
     return _progress(None, state.specs.values(), state.items)
 

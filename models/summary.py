@@ -173,6 +173,15 @@ def finished_late(spec: ItemSpec, run: ItemRun, schedule: Schedule) -> str:
 # --- the whole project -------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
+class StreamSummary:
+    """One workstream (items sharing a ``stream:``) across all phases."""
+
+    id: str
+    progress: rollups.Progress
+    late: tuple[str, ...]  # its open late items
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectSummary:
     """How the project is doing at ``schedule.now``."""
 
@@ -185,6 +194,7 @@ class ProjectSummary:
     approvals: tuple[ItemGate, ...]  # every approval item, template order
     late: tuple[LateEntry, ...]  # open late and finished late items, template order
     window_state: WindowState
+    streams: tuple[StreamSummary, ...] = ()  # per workstream, first appearance order; () if none
 
     @property
     def now(self) -> datetime:
@@ -302,4 +312,9 @@ def summarise(state: ProjectState, schedule: Schedule) -> ProjectSummary:
                         if spec.is_approval),
         late=tuple(late_entries),
         window_state=window_state(state),
+        streams=tuple(
+            StreamSummary(name, progress, tuple(
+                spec.id for spec in state.specs.values()
+                if spec.stream == name and spec.id in open_late))
+            for name, progress in rollups.stream_progress(state).items()),
     )

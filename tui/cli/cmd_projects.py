@@ -104,6 +104,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     data = status_data(state, schedule_of(state, now), now)
     if basis:
         data["forecast"]["basis"] = basis
+    if args.stream:
+        from updeck.tui.cli.stream_filter import only_stream
+
+        data = only_stream(data, state, args.stream.strip())
     if args.json:
         emit_json(data)
     else:

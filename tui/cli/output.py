@@ -20,6 +20,7 @@ from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, ItemStatus, ProjectState
 from updeck.models.summary import item_gate, summarise, window_state
 from updeck.tui.common.rollback_text import clock_line
+from updeck.tui.common.site_time import site_stamp, site_zone
 from updeck.tui.common.values import iso
 
 Data = dict[str, Any]
@@ -79,7 +80,15 @@ def window_data(state: ProjectState, schedule: Schedule) -> Data:
         "closed_at": iso(state.closed_at),
         "t_offset": schedule.t_offset,
         "t": t_label(schedule.t_offset),
+        "timezone": state.project.timezone or "UTC",
+        "site_start": _site(state.window.start, state.project.timezone),
+        "site_end": _site(schedule.window_end, state.project.timezone),
     }
+
+
+def _site(moment: datetime | None, zone_name: str) -> str | None:
+    """The moment as site wall-clock ISO text (with its offset), or None."""
+    return None if moment is None else moment.astimezone(site_zone(zone_name)).isoformat()
 
 
 def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
@@ -126,7 +135,8 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
         "project": {"id": state.id, "name": state.project.name,
                     "template": state.project.template_id,
                     "template_version": state.project.template_version,
-                    "rehearsal_of": state.project.rehearsal_of or None},
+                    "rehearsal_of": state.project.rehearsal_of or None,
+                    "timezone": state.project.timezone or "UTC"},
         "now": iso(now),
         "seq": state.seq,
         "updated_at": iso(state.updated_at),
@@ -142,6 +152,11 @@ def status_data(state: ProjectState, schedule: Schedule, now: datetime) -> Data:
         "ready": list(schedule.ready),
         "approvals_pending": approvals,
         "window": window_data(state, schedule),
+        "streams": [{"id": s.id, "total": s.progress.total, "complete": s.progress.complete,
+                     "percent": round(100 * s.progress.by_count),
+                     "in_progress": s.progress.in_progress, "failed": s.progress.failed,
+                     "blocked": s.progress.blocked, "late": list(s.late)}
+                    for s in summary.streams],
         "forecast": {
             "finish": iso(summary.forecast_finish),
             "remaining": schedule.critical_remaining,
@@ -187,6 +202,10 @@ def _when(text: str | None) -> str:
     return stamp(datetime.fromisoformat(text)) if text else "-"
 
 
+def _site_when(text: str | None, zone_name: str) -> str:
+    return site_stamp(datetime.fromisoformat(text), site_zone(zone_name)) if text else "-"
+
+
 def status_text(data: Data) -> str:
     lines: list[str] = []
     project = data["project"]
@@ -201,6 +220,10 @@ def status_text(data: Data) -> str:
             "closed": f"{_when(window['opened_at'])} to {_when(window['closed_at'])}",
             }.get(window["state"], "not opened")
     lines.append(f"Window    {planned}; real: {real}; now {window['t']}")
+    if window.get("site_start") and window.get("timezone", "UTC") != "UTC":
+        zone = window["timezone"]
+        site = f"{_site_when(window['site_start'], zone)} to {_site_when(window['site_end'], zone)}"
+        lines.append(f"Site      {site} ({window['timezone']})")
     forecast = data["forecast"]
     work = forecast["remaining"] - forecast.get("waiting", 0.0)
     waiting = (f" after {format_duration(forecast['waiting'])} waiting for the window"
@@ -246,6 +269,16 @@ def status_text(data: Data) -> str:
         lines.append(f"  {p['number']}. {p['title']:<33} {_bar(p['percent'])} "
                      f"{p['complete']:>3}/{p['total']:<3} {p['percent']:>3}%  {gate}"
                      + (f"  [{', '.join(extra)}]" if extra else ""))
+    if data.get("streams"):
+        lines.append("")
+        lines.append("Streams")
+        for st in data["streams"]:
+            extra = [f"{st[key]} {word}" for key, word in (("in_progress", "running"),
+                     ("failed", "failed"), ("blocked", "blocked")) if st[key]]
+            if st["late"]:
+                extra.append(f"{len(st['late'])} late")
+            lines.append(f"  {st['id']:<36} {_bar(st['percent'])} {st['complete']:>3}/{st['total']:<3} "
+                         f"{st['percent']:>3}%" + (f"  [{', '.join(extra)}]" if extra else ""))
 
     def section(title: str, rows: list[str]) -> None:
         if rows:

@@ -296,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(p)
     p.add_argument("--forecast", choices=("p50", "p90"),
                    help="forecast with the rehearsals' median (p50) or p90 instead of estimates")
+    p.add_argument("--stream", metavar="STREAM",
+                   help="list only the items of one workstream (an item's stream:)")
 
     p = add("rehearse")
     project(p)

@@ -7,7 +7,7 @@ strings; text from templates and logs is never parsed as markup.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
 from updeck.models.durations import format_duration
@@ -48,28 +48,28 @@ def status_label(status: ItemStatus) -> str:
     return f"{STATUS_SYMBOL[status]} {STATUS_WORD[status]}"
 
 
-def hhmm(moment: datetime | None, *, seconds: bool = False) -> str:
+def hhmm(moment: datetime | None, *, seconds: bool = False, zone: tzinfo = UTC) -> str:
     if moment is None:
         return "--:--"
-    local = moment.astimezone(UTC)
+    local = moment.astimezone(zone)
     return local.strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-def when(moment: datetime | None, ref: datetime | None) -> str:
-    """HH:MM when on the same UTC day as ``ref``, else ``MM-DD HH:MM`` (never a bare time
-    that is really days away)."""
+def when(moment: datetime | None, ref: datetime | None, zone: tzinfo = UTC) -> str:
+    """HH:MM when on the same day (in ``zone``, UTC by default) as ``ref``, else
+    ``MM-DD HH:MM`` (never a bare time that is really days away)."""
     if moment is None:
         return "--:--"
-    moment = moment.astimezone(UTC)
-    if ref is not None and moment.date() == ref.astimezone(UTC).date():
+    moment = moment.astimezone(zone)
+    if ref is not None and moment.date() == ref.astimezone(zone).date():
         return moment.strftime("%H:%M")
     return moment.strftime("%m-%d %H:%M")
 
 
-def day_hhmm(moment: datetime | None) -> str:
+def day_hhmm(moment: datetime | None, zone: tzinfo = UTC) -> str:
     if moment is None:
         return "not planned"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def t_offset(now: datetime, start: datetime | None) -> str:

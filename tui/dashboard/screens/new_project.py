@@ -14,6 +14,7 @@ from updeck.models.project import Window, instantiate
 from updeck.models.template import MissingVariableError, Template
 from updeck.storage.groups import group_members
 from updeck.storage.templates import LoadedTemplate, TemplateEntry
+from updeck.tui.common.site_time import site_zone
 from updeck.tui.common.values import parse_end, parse_moment
 from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.host import dashboard
@@ -169,8 +170,10 @@ class NewProjectScreen(Dialog[str]):
             end_text = self.query_one("#end", Input).value.strip()
             if end_text and not start_text:
                 raise ValueError("give the window a start too")
-            start = parse_moment(start_text, now) if start_text else None
-            end = parse_end(end_text, start, now) if start is not None and end_text else None
+            zone = site_zone(template.timezone)  # the template's site zone; UTC when none
+            start = parse_moment(start_text, now, zone=zone) if start_text else None
+            end = (parse_end(end_text, start, now, zone=zone)
+                   if start is not None and end_text else None)
             project = instantiate(template, name, values, Window(start, end),
                                   sources_sha256=self.loaded.sha256, expand_group=group_members)
         except (ValueError, MissingVariableError) as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from updeck.models.durations import format_duration
 from updeck.models.project import Window
 from updeck.models.state import ProjectState
+from updeck.tui.common.site_time import site_zone
 from updeck.tui.common.values import parse_end, parse_moment
 from updeck.tui.dashboard.format import day_hhmm, hhmm, when
 from updeck.tui.dashboard.screens._dialog import Dialog
@@ -43,38 +44,44 @@ def _clock_time(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def parse_start(text: str, now: datetime) -> datetime:
-    """A window start: ``2026-12-05 22:00`` (UTC unless an offset is given), ``+2h``,
-    ``now``, or ``HH:MM`` (UTC: the next one, or today's when it was less than an hour
-    ago, for a window that has just begun)."""
+def parse_start(text: str, now: datetime, zone: tzinfo = UTC) -> datetime:
+    """A window start: ``2026-12-05 22:00`` (site time unless an offset or ``[Zone]`` is
+    given), ``+2h``, ``now``, or ``HH:MM`` (site time: the next one, or today's when it was
+    less than an hour ago, for a window that has just begun)."""
     clock = _clock_time(text)
     if clock is None:
-        return parse_moment(text, now)
-    day = now.astimezone(UTC)
-    moment = day.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
-    if moment < day - timedelta(hours=1):
-        moment += timedelta(days=1)
+        return parse_moment(text, now, zone=zone)
+    day = now.astimezone(zone)
+    moment = _wall(day, clock, zone)
+    if moment < now - timedelta(hours=1):
+        moment = _wall(day + timedelta(days=1), clock, zone)
     return moment
 
 
-def parse_window_end(text: str, start: datetime, now: datetime) -> datetime:
+def parse_window_end(text: str, start: datetime, now: datetime, zone: tzinfo = UTC) -> datetime:
     """A window end: a duration (``6h``), a date and time, or ``HH:MM`` (the first one
-    after the start)."""
+    after the start, in site time)."""
     clock = _clock_time(text)
     if clock is None:
-        return parse_end(text, start, now)
-    moment = start.astimezone(UTC).replace(hour=clock[0], minute=clock[1], second=0,
-                                           microsecond=0)
+        return parse_end(text, start, now, zone=zone)
+    day = start.astimezone(zone)
+    moment = _wall(day, clock, zone)
     if moment <= start:
-        moment += timedelta(days=1)
+        moment = _wall(day + timedelta(days=1), clock, zone)
     return moment
 
 
-def span(start: datetime, end: datetime | None) -> str:
+def _wall(day: datetime, clock: tuple[int, int], zone: tzinfo) -> datetime:
+    """``HH:MM`` on ``day``'s date as the wall clock in ``zone`` says, in UTC."""
+    local = datetime(day.year, day.month, day.day, clock[0], clock[1], tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def span(start: datetime, end: datetime | None, zone: tzinfo = UTC) -> str:
     """``2026-12-05 22:00 → 02:00`` (the end's date only when it differs)."""
     if end is None:
-        return f"{day_hhmm(start)} → no end"
-    return f"{day_hhmm(start)} → {when(end, start)}"
+        return f"{day_hhmm(start, zone)} → no end"
+    return f"{day_hhmm(start, zone)} → {when(end, start, zone)}"
 
 
 def _clean(error: ValueError) -> str:
@@ -88,6 +95,8 @@ class WindowDialog(Dialog[WindowResult]):
         super().__init__()
         self.window: Window = state.window
         self.now = now
+        self.zone_name = state.project.timezone
+        self.zone = site_zone(self.zone_name)
         self.default = state.project.template.window_duration
         self.open_since = state.opened_at if state.closed_at is None else None
 
@@ -98,7 +107,8 @@ class WindowDialog(Dialog[WindowResult]):
             facts.append("no window planned yet")
         else:
             facts.append("planned now ", style="dim")
-            facts.append(f"{span(window.start, window.end)} UTC", style="bold")
+            facts.append(f"{span(window.start, window.end, self.zone)} {self._zone_word()}",
+                         style="bold")
             if window.duration:
                 facts.append(f" ({format_duration(window.duration)})")
         if self.open_since is not None:
@@ -110,10 +120,10 @@ class WindowDialog(Dialog[WindowResult]):
         with Vertical(classes="dialog record-dialog"):
             yield Static("Plan the cutover window", classes="dialog-title", markup=False)
             yield Static(facts, classes="dialog-body", markup=False)
-            yield Static("Start: YYYY-MM-DD HH:MM or HH:MM (UTC unless you add +01:00)",
-                         markup=False)
+            yield Static(f"Start: YYYY-MM-DD HH:MM or HH:MM ({self._zone_word()} unless you add "
+                         "+01:00 or [Zone])", markup=False)
             example = (self.now + timedelta(days=1)).strftime("%Y-%m-%d 22:00")
-            yield Input(value=day_hhmm(window.start) if window.start else "",
+            yield Input(value=day_hhmm(window.start, self.zone) if window.start else "",
                         placeholder=f"such as {example}", id="start")
             yield Static(end_help, markup=False)
             yield Input(value=format_duration(window.duration) if window.duration else "",
@@ -133,13 +143,17 @@ class WindowDialog(Dialog[WindowResult]):
         if not start_text.strip():
             raise ValueError("a start is required, such as "
                              + (self.now + timedelta(days=1)).strftime("%Y-%m-%d 22:00"))
-        start = parse_start(start_text, self.now)
+        start = parse_start(start_text, self.now, self.zone)
         if not end_text.strip():
             if not self.default:
                 raise ValueError("an end or a length is required (the template sets no "
                                  "default window length), such as 6h")
             return WindowResult(start, None)
-        return WindowResult(start, parse_window_end(end_text, start, self.now))
+        return WindowResult(start, parse_window_end(end_text, start, self.now, self.zone))
+
+    def _zone_word(self) -> str:
+        """``UTC``, or the site zone's name (``Europe/Berlin``)."""
+        return self.zone_name or "UTC"
 
     def _preview(self) -> None:
         preview = Text()
@@ -149,7 +163,10 @@ class WindowDialog(Dialog[WindowResult]):
             preview.append("")
         else:
             end = result.end or result.start + timedelta(seconds=self.default or 0)
-            preview.append(f"{span(result.start, end)} UTC", style="bold")
+            preview.append(f"{span(result.start, end, self.zone)} {self._zone_word()}",
+                           style="bold")
+            if self.zone_name:
+                preview.append(f" ({span(result.start, end)} UTC)")
             preview.append(f", {format_duration((end - result.start).total_seconds())}")
             ahead = (result.start - self.now).total_seconds()
             if abs(ahead) < 60:

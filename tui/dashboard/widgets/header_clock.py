@@ -10,6 +10,7 @@ clock stops at the close and the outcome and the actual duration against the pla
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from rich.text import Text
@@ -17,8 +18,11 @@ from textual.widget import Widget
 from updeck.models.cutover_clock import cutover_clock
 from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
+from updeck.models.timezones import operator_zone
 from updeck.tui.common.rollback_text import clock_line
+from updeck.tui.common.site_time import site_zone
 from updeck.tui.dashboard.format import day_hhmm, dur, hhmm, margin_text, plain, t_offset, when
+from updeck.tui.dashboard.widgets.site_clock import clock_text
 
 
 class HeaderClock(Widget):
@@ -35,6 +39,7 @@ class HeaderClock(Widget):
         self.now: datetime | None = None
         self.read_only = False
         self.stale = ""
+        self.own_zone = operator_zone(os.environ.get("TZ"))  # the operator's zone, from TZ
 
     def show(self, state: ProjectState, schedule: Schedule, now: datetime) -> None:
         self.state, self.schedule, self.now = state, schedule, now
@@ -53,7 +58,8 @@ class HeaderClock(Widget):
                 top.append(" — W to plan one ", style="bold")
         else:  # stopped at the close once the window is closed
             top.append(f" {t_offset(clock.clock_at, sched.window_start)} ", style="bold reverse")
-        top.append(f" {hhmm(now, seconds=True)} UTC ", style="bold")
+        zone = site_zone(state.project.timezone)
+        top.append_text(clock_text(now, zone, self.own_zone, wide=wide))
         if self.read_only:
             top.append(" [read-only]", style="bold yellow")
         if clock.mode == "rollback":
@@ -63,8 +69,9 @@ class HeaderClock(Widget):
         if sched.window_start is not None:
             top.append(" window ")
             end = sched.window_end
-            start_text = day_hhmm(sched.window_start) if wide else when(sched.window_start, now)
-            top.append(f"{start_text}→{when(end, sched.window_start) if end else '?'}")
+            start_text = (day_hhmm(sched.window_start, zone) if wide
+                          else when(sched.window_start, now, zone))
+            top.append(f"{start_text}→{when(end, sched.window_start, zone) if end else '?'}")
             if state.closed_at is not None:
                 top.append(" closed", style="bold")
             elif state.opened_at is not None:
@@ -86,20 +93,20 @@ class HeaderClock(Widget):
                           else "bold")
             return _two_lines(top, bottom)
         bottom.append(" forecast " if wide else " fcst ")
-        bottom.append(when(sched.forecast_finish, now), style="bold")
+        bottom.append(when(sched.forecast_finish, now, zone), style="bold")
         bottom.append(" · " if sched.window_end is None else " ")
         bottom.append_text(margin_text(sched, wide=wide))
         if clock.mode == "fix_forward":
             bottom.append(" │ ")
-            bottom.append(f"PONR passed: fix forward since {hhmm(clock.ponr_at)}" if wide
-                          else f"fix forward since {hhmm(clock.ponr_at)}", style="bold red")
+            bottom.append(f"PONR passed: fix forward since {hhmm(clock.ponr_at, zone=zone)}" if wide
+                          else f"fix forward since {hhmm(clock.ponr_at, zone=zone)}", style="bold red")
             return _two_lines(top, bottom)
         bottom.append(" │ backout ")
         bottom.append(dur(sched.backout_total) if sched.backout else "none")
         if sched.rollback_decide_by is not None:
             bottom.append(" · decide by " if wide else " decide ")
             style = "bold red" if sched.rollback_decide_passed else "bold"
-            bottom.append(when(sched.rollback_decide_by, now), style=style)
+            bottom.append(when(sched.rollback_decide_by, now, zone), style=style)
             if sched.rollback_decide_passed:
                 bottom.append(" PASSED", style="bold red")
         bottom.append(" │ ")
