@@ -20,6 +20,7 @@ from updeck.models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus, ProjectS
 from updeck.models.template import ItemSpec
 from updeck.models.timeline import planned_critical_path
 from updeck.tui.dashboard.format import RICH_STATUS_STYLE, dur, plain
+from updeck.tui.dashboard.widgets.stream_groups import grouped_rows, header_text, is_header
 
 STATE_ALIASES = {
     "todo": {ItemStatus.TODO}, "running": {ItemStatus.IN_PROGRESS},
@@ -34,12 +35,13 @@ STATE_ALIASES = {
 
 @dataclass
 class ItemFilter:
-    """``owner:dba state:todo kind:check late ready some words``; empty matches all."""
+    """``owner:dba state:todo kind:check stream:dba late ready some words``; empty matches all."""
 
     text: list[str] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
     states: set[ItemStatus] = field(default_factory=set)
     kinds: list[str] = field(default_factory=list)
+    streams: list[str] = field(default_factory=list)
     late: bool = False
     ready: bool = False
     errors: list[str] = field(default_factory=list)
@@ -65,6 +67,8 @@ class ItemFilter:
                         result.errors.append(f"unknown state {part!r}")
             elif sep and key_l == "kind":
                 result.kinds.append(value.lower())
+            elif sep and key_l == "stream":
+                result.streams.append(value.lower())
             elif not sep and key_l in ("late", "ready"):
                 setattr(result, key_l, True)
             else:
@@ -73,8 +77,8 @@ class ItemFilter:
 
     @property
     def active(self) -> bool:
-        return bool(self.text or self.owners or self.states or self.kinds or self.late
-                    or self.ready)
+        return bool(self.text or self.owners or self.states or self.kinds or self.streams
+                    or self.late or self.ready)
 
     def matches(self, spec: ItemSpec, state: ProjectState, late: set[str]) -> bool:
         run = state.items[spec.id]
@@ -84,12 +88,14 @@ class ItemFilter:
             return False
         if self.kinds and spec.kind.lower() not in self.kinds:
             return False
+        if self.streams and spec.stream.lower() not in self.streams:
+            return False
         if self.late and spec.id not in late:
             return False
         if self.ready and not (run.status is ItemStatus.TODO and state.is_ready(spec.id)):
             return False
         if self.text:
-            hay = " ".join((spec.id, spec.title, spec.owner, spec.kind, " ".join(spec.tags),
+            hay = " ".join((spec.id, spec.title, spec.owner, spec.kind, spec.stream, " ".join(spec.tags),
                             run.reason)).lower()
             if not all(t in hay for t in self.text):
                 return False
@@ -135,7 +141,7 @@ class Checklist(ScrollView, can_focus=True):
 
     @property
     def current(self) -> str | None:
-        if 0 <= self.cursor < len(self.rows):
+        if 0 <= self.cursor < len(self.rows) and not is_header(self.rows[self.cursor]):
             return self.rows[self.cursor]
         return None
 
@@ -178,13 +184,14 @@ class Checklist(ScrollView, can_focus=True):
             specs = state.phase_items(self.phase)
             if self.filter.active:
                 specs = [s for s in specs if self.filter.matches(s, state, self.late)]
-            self.rows = [s.id for s in specs]
+            self.rows = grouped_rows(specs)
         self.virtual_size = Size(self.size.width, len(self.rows))
         old = self.cursor
         if keep is not None and keep in self.rows:
             new = self.rows.index(keep)
         else:
             new = min(old, max(len(self.rows) - 1, 0)) if keep is not None else 0
+        new = self._off_header(new, 1)
         self.set_reactive(Checklist.cursor, new)
         self._scroll_cursor_visible()
         self.refresh()
@@ -193,9 +200,24 @@ class Checklist(ScrollView, can_focus=True):
     # --- cursor ---------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        if 0 <= new < len(self.rows) and is_header(self.rows[new]):
+            self.cursor = self._off_header(new, 1 if new >= old else -1)
+            if new == 0:
+                self.scroll_to(y=0, animate=False, immediate=True)  # keep the first header shown
+            return
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
+
+    def _off_header(self, index: int, step: int) -> int:
+        """The nearest item row from ``index`` in direction ``step`` (else the other way)."""
+        for direction in (step, -step):
+            probe = index
+            while 0 <= probe < len(self.rows):
+                if not is_header(self.rows[probe]):
+                    return probe
+                probe += direction
+        return index
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
@@ -249,6 +271,9 @@ class Checklist(ScrollView, can_focus=True):
                     width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         item_id = self.rows[index]
+        if is_header(item_id):
+            return Strip(list(header_text(item_id, self.state, self.phase, width).render(
+                self.app.console))).crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
         selected = index == self.cursor
         run = self.state.items[item_id]
         key = (run.last_seq, run.status, width, selected, self.has_focus, item_id in self.late,
@@ -281,7 +306,7 @@ class Checklist(ScrollView, can_focus=True):
         if not self.rows:
             return 8
         cap = 14 if width < 90 else 20
-        return min(cap, max(len(r) for r in self.rows[:500]))
+        return min(cap, max((len(r) for r in self.rows[:500] if not is_header(r)), default=8))
 
     def row_text(self, item_id: str, width: int, selected: bool) -> Text:
         assert self.state is not None
