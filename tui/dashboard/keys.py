@@ -81,7 +81,7 @@ ACTION_HELP: dict[str, str] = {
     "approve": "record a go or no-go on the selected approval",
     "note": "add a note to the status log",
     "verify": "run the selected item's verify command and record the result",
-    "filter": "filter the checklist: words, owner:NAME, state:todo, kind:check, late, ready",
+    "filter": "filter the checklist: words, owner:NAME, state:todo, kind:check, stream:NAME, late, ready",
     "focus_log": "move to the status log (t: kind filter, o: operator filter, End: follow)",
     "toggle_panel": "show or hide the phase panel",
     "cutover": "open the cutover view",

@@ -1,4 +1,4 @@
-"""The checklist filter: words, ``owner:NAME``, ``state:todo``, ``kind:check``, ``late``,
+"""The checklist filter: words, ``owner:NAME``, ``state:todo``, ``kind:check``, ``stream:dba``, ``late``,
 ``ready``. Empty clears it."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class FilterDialog(Dialog[str]):
             yield Input(value=self.current, placeholder="owner:dba state:todo words", id="query")
             yield Static("", id="error", classes="dialog-error", markup=False)
             yield Static("words match id/title/owner; owner:NAME  state:todo,running,done,"
-                         "failed,skipped,blocked,open  kind:KIND  late  ready\n"
+                         "failed,skipped,blocked,open  kind:KIND  stream:NAME  late  ready\n"
                          "enter: apply (empty clears)   esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
