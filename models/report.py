@@ -250,6 +250,7 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
             "opened_at": _iso(state.opened_at), "closed_at": _iso(state.closed_at),
             "actual_duration": _seconds(state.opened_at, state.closed_at),
             "t_offset": schedule.t_offset,
+            "timezone": project.timezone or "UTC",
         },
         "summary": {
             "items": overall.total, "closed": overall.complete,
@@ -272,6 +273,9 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
             "outcome": summary.clock.outcome,
         },
         "phases": phases,
+        "streams": [{"stream": s.id, "items": s.progress.total, "closed": s.progress.complete,
+                     "percent": round(100 * s.progress.by_count), "failed": s.progress.failed,
+                     "late": list(s.late)} for s in summary.streams],
         "items": items,
         "late": [{"item": e.item, "reason": e.reason, "open": e.still_open} for e in summary.late],
         "approvals": _approvals(summary),

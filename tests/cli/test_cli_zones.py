@@ -39,6 +39,9 @@ def test_new_with_timezone_plans_the_window_in_site_time(cli: Cli) -> None:
     assert data["window"]["site_start"] == "2026-12-05T22:00:00+01:00"
     text = cli.ok("status", pid)
     assert "2026-12-05 21:00 UTC" in text and "2026-12-05 22:00 CET" in text
+    report = cli.ok("export", pid, "--format", "md")
+    assert "Europe/Berlin; times in this report are UTC" in report
+    assert "2026-12-05 22:00 CET to 2026-12-06 04:00 CET (Europe/Berlin)" in report
 
     # window set reads a bare time in the site zone too; an explicit zone wins
     cli.ok("window", pid, "set", "2026-10-24 22:00", "2026-10-25 04:00")
@@ -51,11 +54,14 @@ def test_new_with_timezone_plans_the_window_in_site_time(cli: Cli) -> None:
 
 
 def test_without_a_zone_times_stay_utc(cli: Cli) -> None:
-    pid = cli.ok("new", "mini", "--name", "Plain", "--var", "ticket=CHG-1", "--window", "2026-12-05 22:00/6h").strip()
+    pid = cli.ok("new", "mini", "--name", "Plain", "--var", "ticket=CHG-1",
+                 "--window", "2026-12-05 22:00/6h").strip()
     data = json.loads(cli.ok("status", pid, "--json"))
     assert data["window"]["planned_start"] == "2026-12-05T22:00:00+00:00"
     assert data["project"]["timezone"] == "UTC"
     assert "Site" not in cli.ok("status", pid)
+    report = cli.ok("export", pid, "--format", "md")
+    assert "Time zone" in report and "UTC; times in this report are UTC" in report
 
 
 def test_an_unknown_zone_is_a_clean_usage_error(cli: Cli) -> None:
@@ -83,6 +89,7 @@ def test_template_zone_and_streams_in_status(cli: Cli) -> None:
     assert "Streams" in text and "app" in text.split("Streams", 1)[1]
     only = json.loads(cli.ok("status", pid, "--json", "--stream", "network"))
     assert only["ready"] == ["switch-dns"] and [s["id"] for s in only["streams"]] == ["network"]
+    assert "Workstreams" in cli.ok("export", pid, "--format", "md")
     result = cli("status", pid, "--stream", "storage")
     assert result.code == 2 and "dba, app, network" in result.err
     # --timezone overrides the template's

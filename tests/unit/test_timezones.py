@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from updeck.models.project import instantiate, project_from_dict, project_to_dict
 from updeck.models.schedule import compute_schedule
+from updeck.models.state import ItemStatus
 from updeck.models.summary import summarise
 from updeck.models.timezones import UnknownZoneError, zone_named, zone_problem
 from updeck.storage.templates import TemplateErrors, load_template_text
 from updeck.tui.common.values import parse_moment, parse_window
-from updeck.models.state import ItemStatus
 from updeck.tui.dashboard.screens.records import parse_start, parse_window_end
 
 from tests.support.engine import Driver, bring_to, item

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from updeck.models.durations import format_duration
 from updeck.models.event_text import money, short_time
+from updeck.tui.common.site_time import site_stamp, site_zone
 
 Data = dict[str, Any]
 
@@ -22,6 +24,11 @@ def signed(seconds: float | None, *, empty: str = "-") -> str:
 
 def _when(text: str | None) -> str:
     return short_time(text) if text else "-"
+
+
+def site_when(text: str | None, zone_name: str) -> str:
+    """A UTC ISO time on the site's clock: ``2026-12-05 22:00 CET``."""
+    return site_stamp(datetime.fromisoformat(text), site_zone(zone_name)) if text else "-"
 
 
 def _dur(seconds: float | None) -> str:
@@ -107,7 +114,11 @@ def write(doc: Doc, data: Data) -> None:
                     _when(s["finished_at"]), s["reason"] or "") for s in rollback["steps"]])
 
     doc.heading("Window")
-    doc.facts([
+    zone_name = window.get("timezone", "UTC")
+    site_rows = [] if zone_name == "UTC" or not window["planned_start"] else [
+        ("Site time", f"{site_when(window['planned_start'], zone_name)} to "
+                      f"{site_when(window['planned_end'], zone_name)} ({zone_name})")]
+    doc.facts([("Time zone", f"{zone_name}; times in this report are UTC"), *site_rows,
         ("Planned", f"{_when(window['planned_start'])} to {_when(window['planned_end'])}"
          + (f" ({_dur(window['planned_duration'])})" if window["planned_duration"] else "")),
         ("Real", f"{_when(window['opened_at'])} to "
@@ -115,6 +126,12 @@ def write(doc: Doc, data: Data) -> None:
             ("still open" if window["opened_at"] else "-"))
          + (f" ({_dur(window['actual_duration'])})" if window["actual_duration"] else "")),
     ])
+
+    if data.get("streams"):
+        doc.heading("Workstreams")
+        doc.table(("stream", "items", "closed", "progress", "failed", "late"),
+                  [(s["stream"], str(s["items"]), str(s["closed"]), f"{s['percent']}%",
+                    str(s["failed"]), ", ".join(s["late"]) or "-") for s in data["streams"]])
 
     doc.heading("Phases: plan against actuals")
     doc.table(

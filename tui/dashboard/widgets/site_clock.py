@@ -20,5 +20,5 @@ def clock_text(now: datetime, site: tzinfo, own: tzinfo | None, *, wide: bool) -
         theirs = now.astimezone(own)
         out.append(f" · you {theirs.strftime('%H:%M')} {theirs.tzname() or ''}".rstrip(),
                    style="cyan")
-    out.append(" ")
+    out.append(" ", style="bold")
     return out
