@@ -13,7 +13,7 @@ from updeck.models.summary import summarise
 from updeck.models.timezones import UnknownZoneError, zone_named, zone_problem
 from updeck.storage.templates import TemplateErrors, load_template_text
 from updeck.tui.common.values import parse_moment, parse_window
-from updeck.tui.dashboard.screens.records import parse_start, parse_window_end
+from updeck.tui.dashboard.screens.window_dialog import parse_start, parse_window_end
 
 from tests.support.engine import Driver, bring_to, item
 
