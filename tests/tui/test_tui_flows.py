@@ -281,7 +281,7 @@ async def test_verification_runs_in_a_worker_and_is_recorded(env: dict[str, Any]
         await settle(pilot, app)
         await pilot.press("v")
         await settle(pilot, app)
-        assert "$ echo inventory-ok" in screen_text(app)
+        assert "1  echo inventory-ok" in screen_text(app)
         await pilot.press("y")
         assert await wait_for(pilot, lambda: bool(
             Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 60.0)

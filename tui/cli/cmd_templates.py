@@ -120,8 +120,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         write_file(args.output, yaml_text)
         warn(f"wrote {args.output}")
     else:
-        sys.stdout.write(yaml_text if yaml_text.endswith("\n") else yaml_text + "\n")
-        sys.stdout.flush()
+        emit(yaml_text)
     return EXIT_OK
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import sys
 
 from updeck.models.durations import format_duration
+from updeck.models.text import block, numbered
 from updeck.tui.cli.context import (
     Context,
     confirm,
@@ -15,9 +17,6 @@ from updeck.tui.cli.context import (
     warn,
 )
 from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CliError
-from updeck.tui.cli.output import (
-    clean,
-)
 from updeck.tui.common.values import (
     parse_timeout,
 )
@@ -38,14 +37,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     timeout = value(lambda: parse_timeout(args.timeout))
     operator = ctx.operator
     warn(f"verify {args.item}: {spec.title}")
-    warn(f"command (in bash -o pipefail -u on {operator.host or 'this host'} as {operator.user}, "
+    lines = numbered(command)
+    warn(f"command, exactly as it will run ({len(lines)} line{'s' * (len(lines) != 1)}, "
+         f"in bash -o pipefail -u on {operator.host or 'this host'} as {operator.user}, "
          f"timeout {format_duration(timeout)}):")
     with contextlib.suppress(OSError, ValueError):
-        print(clean(f"    {command}"), file=sys.stderr, flush=True)
+        print("\n".join(f"  {line}" for line in lines), file=sys.stderr, flush=True)
     if spec.expect_exit or spec.expect_output:
         wanted = f"exit {spec.expect_exit}" + (
             f" and output matching /{spec.expect_output}/" if spec.expect_output else "")
-        warn(clean(f"passes on {wanted}"))
+        warn(f"passes on {wanted}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("not running the verify command: there is no terminal to confirm on "
@@ -53,10 +54,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if not confirm("Run it now? [y/N] "):
             warn("not run; nothing was recorded")
             return EXIT_REFUSED
-    def echo(chunk: bytes) -> None:
-        out = sys.stdout.buffer
-        out.write(chunk)
-        out.flush()
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def echo(chunk: bytes) -> None:  # the command's output, through the sanitiser
+        sys.stdout.write(block(decoder.decode(chunk)))
+        sys.stdout.flush()
 
     try:
         run = run_check(command, timeout, echo, expect_exit=spec.expect_exit,

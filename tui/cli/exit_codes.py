@@ -3,6 +3,8 @@ input, 3 gate pending or timed out, 130 interrupted; and the error that carries 
 
 from __future__ import annotations
 
+from updeck.models.text import one_line as _one_line
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -18,10 +20,5 @@ class CliError(Exception):
 
 
 def one_line(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters (and
-    undecodable bytes) are shown escaped, so a message is always exactly one line."""
-    flat = " ".join(str(text).splitlines())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode()
-                   for c in flat).strip()
-
-
+    """``text`` on one line through the one sanitiser, without edge spaces (messages)."""
+    return _one_line(text).strip()

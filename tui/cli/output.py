@@ -19,6 +19,7 @@ from updeck.models.rollback import rollback_data
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, ItemStatus, ProjectState
 from updeck.models.summary import item_gate, summarise, window_state
+from updeck.models.text import block, json_visible, one_line
 from updeck.tui.common.rollback_text import clock_line
 from updeck.tui.common.site_time import site_stamp, site_zone
 from updeck.tui.common.values import iso
@@ -27,13 +28,9 @@ Data = dict[str, Any]
 HUMAN_LIST_LIMIT = 12
 
 
-# Control characters (but newline and tab) are shown escaped: a note or a title holding
-# terminal escape sequences must not repaint or retitle the reader's terminal.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
-
-
-def clean(text: str) -> str:
-    return text.translate(_CONTROL)
+# Everything printed passes the one sanitiser: a note or a title holding terminal escape
+# sequences must not repaint or retitle the reader's terminal (shown as \x1b instead).
+clean = block
 
 
 def emit(text: str) -> None:
@@ -44,7 +41,11 @@ def emit(text: str) -> None:
 
 
 def emit_json(data: Any, *, indent: int | None = 2) -> None:
-    emit(json.dumps(data, indent=indent, ensure_ascii=False))
+    """JSON with every control or invisible character as a JSON ``\\uXXXX`` escape: valid
+    JSON, nothing lost, nothing that acts on the terminal."""
+    text = json_visible(json.dumps(data, indent=indent, ensure_ascii=False))
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def stamp(moment: datetime | None) -> str:
@@ -304,7 +305,7 @@ def status_text(data: Data) -> str:
     if data["ready"]:
         lines.append("")
         lines.append(f"Ready to start ({len(data['ready'])}): " + ", ".join(_more(data["ready"], 15)))
-    return "\n".join(lines)
+    return "\n".join(map(one_line, lines))
 
 
 # --- list -------------------------------------------------------------------------------
@@ -328,7 +329,7 @@ def project_row(state: ProjectState, schedule: Schedule) -> Data:
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    body = [[str(c) for c in r] for r in rows]
+    body = [[one_line(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h)
               for i, h in enumerate(header)]
     out = ["  ".join(h.upper().ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
@@ -368,9 +369,9 @@ def log_line(event: Event) -> str:
     from updeck.models.event_text import event_text
 
     at = event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    text = " ⏎ ".join(event_text(event).splitlines())
-    return (f"#{event.seq:<4} {at}  {event.by.who():<10} {event.kind.value:<21} "
-            f"{event.item or '-':<14} {text}")
+    return one_line(f"#{event.seq:<4} {at}  {one_line(event.by.who()):<10} "
+                    f"{event.kind.value:<21} {one_line(event.item or '-'):<14} "
+                    f"{event_text(event)}")
 
 
 def log_entry(event: Event) -> Data:
@@ -402,4 +403,4 @@ def gate_text(data: Data) -> str:
                          + (f": {a['note']}" if a["note"] else ""))
     if data["waiting_for"] and data["gate"] == "pending":
         lines.append(f"  depends on: {', '.join(data['waiting_for'])} (not done yet)")
-    return "\n".join(lines)
+    return "\n".join(map(one_line, lines))

@@ -6,7 +6,6 @@ strings; text from templates and logs is never parsed as markup.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from updeck.models.event_text import event_text
 from updeck.models.events import Event, EventKind
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_SYMBOL, STATUS_WORD, ItemStatus
+from updeck.models.text import one_line
 
 # Rich styles (for Text) of each item status.
 RICH_STATUS_STYLE: dict[ItemStatus, str] = {
@@ -35,13 +35,9 @@ SHORT_PHASE = {
 }
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def plain(text: object) -> str:
-    """One safe line: newlines shown as ⏎, other control characters (escapes) dropped."""
-    value = str(text).replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
-    return _CONTROL.sub("", value)
+# One safe line (the one sanitiser): newlines shown as ⏎, escapes and invisible
+# characters shown as \x1b / \u202e.
+plain = one_line
 
 
 def status_label(status: ItemStatus) -> str:

@@ -57,8 +57,8 @@ class ApproveDialog(Dialog[ApprovalResult]):
     def compose(self) -> ComposeResult:
         options = [Option(self._row(a, False), id=a) for a in self.spec.approvers]
         with Vertical(classes="dialog"):
-            yield Static(f"Go/no-go: {self.spec.id}", classes="dialog-title", markup=False)
-            yield Static(self.spec.title, markup=False)
+            yield Static(f"Go/no-go: {plain(self.spec.id)}", classes="dialog-title", markup=False)
+            yield Static(plain(self.spec.title), markup=False)
             yield Static(plain(you_line(self.state, self.operator)), id="you", markup=False)
             yield Static("Decide for which approver?", classes="dialog-label")
             yield OptionList(*options, id="approvers")

@@ -1,4 +1,4 @@
-"""Yes/no questions, and the verification dialog that shows the command before it runs."""
+"""Yes/no questions (the verification dialog is in verify.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
+from updeck.models.text import block
+from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.screens._dialog import Dialog
 
 
@@ -24,22 +26,10 @@ class ConfirmDialog(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.body, classes="dialog-body", markup=False)
-            yield Static(self.question, markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title", markup=False)
+            yield Static(block(self.body), classes="dialog-body", markup=False)
+            yield Static(plain(self.question), markup=False)
             yield Static("y: yes   n / esc: no", classes="dialog-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-class VerifyDialog(ConfirmDialog):
-    """Show the exact command, where it runs and the timeout; ask before running it."""
-
-    def __init__(self, item: str, command: str, host: str, timeout: float) -> None:
-        super().__init__(
-            f"Run the verification of {item}?",
-            f"$ {command}\n\nruns on {host} as you, in a shell, for at most {timeout:.0f}s;"
-            " its exit code and the end of its output go in the status log",
-            "Run it now?",
-        )

@@ -93,7 +93,7 @@ class ProjectActions(ProjectShowingScreen):
         if not command:
             self.notify(f"{item} has no verify command", severity="warning", markup=False)
             return
-        from updeck.tui.dashboard.screens.confirm import VerifyDialog
+        from updeck.tui.dashboard.screens.verify import VerifyDialog
 
         app = self.dashboard
 
@@ -103,7 +103,8 @@ class ProjectActions(ProjectShowingScreen):
             else:
                 self.poll_soon()
 
-        app.push_screen(VerifyDialog(item, command, socket.gethostname(), app.verify_timeout),
+        app.push_screen(VerifyDialog(item, command, app.operator.host or socket.gethostname(),
+                                     app.operator.user, app.verify_timeout),
                         done)
 
     def action_record_metric(self) -> None:

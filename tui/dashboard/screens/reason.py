@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
+from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.screens._dialog import Dialog
 
 
@@ -18,8 +19,8 @@ class ReasonDialog(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Label(self.prompt, markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title", markup=False)
+            yield Label(plain(self.prompt), markup=False)
             yield Input(placeholder=self.placeholder, id="reason")
             yield Static("", id="error", classes="dialog-error", markup=False)
             yield Static("enter: confirm   esc: cancel", classes="dialog-keys")

@@ -13,6 +13,7 @@ from updeck.models.durations import format_ttime
 from updeck.models.events import Event
 from updeck.models.schedule import Schedule
 from updeck.models.state import STATUS_WORD, ItemStatus, ProjectState
+from updeck.models.text import block
 from updeck.tui.dashboard.format import (
     RICH_STATUS_STYLE,
     describe,
@@ -116,18 +117,18 @@ def detail_text(state: ProjectState, item_id: str, history: Sequence[Event],
         out.append(", ".join(blocks[:12]) + (f" +{len(blocks) - 12} more" if len(blocks) > 12 else ""))
     if spec.details:
         out.append("\n\n")
-        out.append(spec.details.strip())  # literal text (never markup), newlines kept
+        out.append(block(spec.details.strip()))  # literal text (never markup), newlines kept
     if spec.is_approval:
         out.append("\n\nDecisions", style="bold underline")
         decided = {d.approver: d for d in run.decisions}
         for approver in spec.approvers:
             d = decided.get(approver)
             if d is None:
-                out.append(f"\n  ○ {approver}: pending")
+                out.append(f"\n  ○ {plain(approver)}: pending")
             else:
                 word = "✔ GO" if d.go else "✘ NO-GO"
                 out.append(f"\n  {word}", style="green" if d.go else "bold red")
-                out.append(f" {approver} by {plain(d.who())} at {hhmm(d.at)}"
+                out.append(f" {plain(approver)} by {plain(d.who())} at {hhmm(d.at)}"
                            + (f": {plain(d.note)}" if d.note else ""))
                 if d.previous is not None:
                     was = "GO" if d.previous.go else "NO-GO"
