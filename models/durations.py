@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 UNIT_SECONDS: dict[str, int] = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_SECONDS = 3653 * 86400  # ten years: nothing on a change plan is longer
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smhdw])+")
 
@@ -33,7 +34,13 @@ def parse_duration(text: str) -> int:
     total = 0.0
     for number, unit in _PART.findall(compact):
         total += float(number) * UNIT_SECONDS[unit]
+    if not total <= MAX_DURATION_SECONDS:  # also catches inf from a thousand digits
+        raise DurationError(f'"{_short(raw)}" is longer than ten years; write a shorter duration')
     return round(total)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _hint(number: str) -> str:

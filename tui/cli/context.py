@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -135,15 +134,16 @@ def confirm(question: str) -> bool:
 
 
 def write_file(name: str, text: str) -> None:
-    """Write whole or not at all: a temp file beside the target, then rename."""
+    """Write whole or not at all through an exclusive temp file beside the target; only a
+    regular file is replaced, and it keeps its mode (storage.safe_files)."""
+    from updeck.storage.safe_files import UnsafeFile, write_replacing
+
     target = Path(name)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, target)
+        write_replacing(target, text.encode("utf-8"))
+    except UnsafeFile as exc:
+        raise CliError(f"not writing {exc}", EXIT_REFUSED) from None
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         if not target.parent.is_dir():
             raise CliError(f"cannot write {target}: the folder {target.parent} does not exist",
                            EXIT_USAGE) from None

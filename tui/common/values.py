@@ -17,6 +17,9 @@ from updeck.models.durations import DurationError, parse_duration
 from updeck.models.timezones import zone_named
 
 _RELATIVE = re.compile(r"^([+-])\s*(.+)$")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # room after it for a window and a forecast
+MAX_WINDOW = timedelta(days=30)
 _ZONE_SUFFIX = re.compile(r"^(.*?)\s*\[!?([^\[\]]+)\]$")  # RFC 9557: ...[Europe/Berlin]
 _ZONE_WORD = re.compile(r"^(.*\d)\s+([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)+)$")
 MOMENT_HINT = ("write an ISO date and time such as 2026-12-05T22:00 (in the project's time zone "
@@ -32,8 +35,21 @@ def parse_moment(text: str, now: datetime, *, bare_duration_is_past: bool = Fals
     zone suffix (``[Europe/Berlin]``, or ``Europe/Berlin`` after a space) overrides it. A
     wall time that a DST change skips or repeats is read as the zone rules say (``fold=0``:
     the earlier of two). With ``bare_duration_is_past`` a plain duration (``30m``) means
-    that long ago, as for ``log --since 30m``.
+    that long ago, as for ``log --since 30m``. The moment
+    must lie in the years 1970 to 9998 (:data:`EARLIEST`, :data:`LATEST`).
     """
+    try:
+        moment = _parse_moment(text, now, bare_duration_is_past, zone)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{text.strip()[:40]!r} is outside the years 1970 to 9998; "
+                         f"{MOMENT_HINT}")
+    return moment
+
+
+def _parse_moment(text: str, now: datetime, bare_duration_is_past: bool,
+                  zone: tzinfo | None) -> datetime:
     raw = text.strip()
     if not raw:
         raise ValueError(f"empty time; {MOMENT_HINT}")
@@ -48,6 +64,8 @@ def parse_moment(text: str, now: datetime, *, bare_duration_is_past: bool = Fals
         return now + timedelta(seconds=seconds if match.group(1) == "+" else -seconds)
     if bare_duration_is_past and _looks_like_duration(raw):
         return now - timedelta(seconds=parse_duration(raw))
+    if len(raw) > 100:
+        raise ValueError(f"{raw[:40]!r}… is not a time; {MOMENT_HINT}")
     candidate, named = _split_zone(raw)
     candidate = candidate.replace("z", "Z")
     if candidate.endswith("Z"):
@@ -121,15 +139,22 @@ def _inside_zone_word(text: str, index: int) -> bool:
 
 
 def parse_end(text: str, start: datetime, now: datetime, *, zone: tzinfo | None = None) -> datetime:
-    """A window's end: a moment, or a duration counted from the start (``4h``, ``+4h``)."""
+    """A window's end: a moment, or a duration counted from the start (``4h``, ``+4h``);
+    a window lasts at most :data:`MAX_WINDOW` (30 days)."""
     raw = text.strip()
     bare = raw[1:] if raw.startswith("+") else raw
     if _looks_like_duration(bare):
-        end = start + timedelta(seconds=parse_duration(bare))
+        seconds = parse_duration(bare)
+        if seconds > MAX_WINDOW.total_seconds():
+            raise ValueError(f"a window of {raw[:40]} is longer than 30 days; "
+                             "plan a shorter window")
+        end = start + timedelta(seconds=seconds)
     else:
         end = parse_moment(raw, now, zone=zone)
     if end <= start:
         raise ValueError("the window must end after it starts")
+    if end - start > MAX_WINDOW:
+        raise ValueError("the window is longer than 30 days; plan a shorter window")
     return end
 
 

@@ -1,0 +1,80 @@
+"""Issue 13 through the installed ``updeck``: each reproduction from the review is now a
+clear refusal (exit 2 or 1, one line) or a visible, harmless rendering."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import Cli
+
+C0_C1 = {*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0))} - {"\n"}
+
+
+@pytest.fixture
+def project(cli: Cli) -> str:
+    return cli.ok("new", "mini", "--name", "Orders DB", "--var", "ticket=CHG-42",
+                  "--window", "2030-01-05 22:00").strip()
+
+
+def test_huge_times_are_a_clean_exit_2(cli: Cli, project: str) -> None:
+    for argv in (("log", project, "--since", "9999999w"),
+                 ("window", "set", project, "now", "9999999w"),
+                 ("new", "mini", "--name", "X", "--var", "ticket=1", "--window", "+99999999d"),
+                 ("window", "set", project, "0001-01-01T00:00"),
+                 ("window", "set", project, "now", "31d")):
+        result = cli(*argv)
+        assert result.code == 2, str(result)
+        assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+def test_operator_names_that_could_forge_log_lines_are_refused(cli: Cli, project: str) -> None:
+    for name in ("alice\n#99 2026-12-05 root", "a\x1b]0;x\x07", "two  spaces", "x" * 65,
+                 "rtl\u202eevil"):
+        result = cli("note", project, "hello", "--as", name)
+        assert result.code == 2, str(result)
+        assert "operator name" in result.err
+        assert not C0_C1 & set(result.err)
+    cli.ok("note", project, "hello", "--as", "Zoë van Dam")
+    assert "Zoë van Dam" in cli.ok("log", project)
+
+
+def test_escape_sequences_in_notes_are_shown_escaped_everywhere(cli: Cli, project: str) -> None:
+    cli.ok("note", project, "evil \x1b]0;pwned\x07 \x9b2J \u202eslp", "--as", "bob")
+    for argv in (("log", project), ("status", project), ("export", project, "--format", "md"),
+                 ("export", project, "--format", "csv"), ("export", project, "--format", "html"),
+                 ("export", project, "--format", "json"), ("log", project, "--json")):
+        out = cli.ok(*argv)
+        assert not C0_C1 & set(out), argv
+        assert "\u202e" not in out, argv
+    assert "evil \\x1b]0;pwned\\x07 \\x9b2J \\u202eslp" in cli.ok("log", project)
+
+
+def test_o_refuses_symlinks_and_devices_and_keeps_the_mode(cli: Cli, project: str,
+                                                           tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("theirs")
+    link = tmp_path / "report.md"
+    link.symlink_to(victim)
+    result = cli("export", project, "--format", "md", "-o", str(link))
+    assert result.code == 1 and "symlink" in result.err, str(result)
+    assert victim.read_text() == "theirs"
+    result = cli("export", project, "--format", "md", "-o", "/dev/null")
+    assert result.code == 1 and "device" in result.err, str(result)
+    private = tmp_path / "private.md"
+    private.write_text("old")
+    private.chmod(0o600)
+    cli.ok("export", project, "--format", "md", "-o", str(private))
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and "Orders DB" in private.read_text()
+
+
+def test_import_refuses_devices_and_fifos(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "runbook.md"
+    os.mkfifo(fifo)
+    for source in ("/dev/zero", str(fifo)):
+        result = cli("import", source, timeout=20)
+        assert result.code == 2, str(result)
+        assert "not a regular file" in result.err
