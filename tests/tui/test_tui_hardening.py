@@ -19,6 +19,7 @@ from tests.support.tui import (
     TEMPLATE,
     WINDOW_START,
     make_app,
+    make_project,
     screen_text,
     settle,
     wait_for,
@@ -87,3 +88,19 @@ async def test_a_long_verify_command_must_be_scrolled_to_its_end_before_yes(
             Repository(env["db"]).load(env["pid"]).items["inventory"].verifications), 10.0)
         check = Repository(env["db"]).load(env["pid"]).items["inventory"].verifications[-1]
         assert "line-35" in check.output_tail
+
+
+async def test_only_project_never_shows_the_home_screen(env: dict[str, Any]) -> None:
+    from updeck.tui.dashboard.screens.home import HomeScreen
+    from updeck.tui.dashboard.screens.project import ProjectScreen
+
+    make_project(env["repo"], env["templates"], name="Secret other", project_id="other")
+    app = make_app(env, project_id=env["pid"], read_only=True, only_project=True)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        for key in ("escape", "escape", "escape", "q"):
+            await pilot.press(key)
+            await settle(pilot, app)
+            assert isinstance(app.screen, ProjectScreen)
+            assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)
+            assert "Secret other" not in screen_text(app)

@@ -36,7 +36,7 @@ def has_screen() -> bool:
 
 
 def _open_dashboard(repo: Repository, project_id: str | None, read_only: bool,
-                    operator: Operator) -> int:
+                    operator: Operator, *, only: bool = False) -> int:
     if not has_screen():
         raise CliError("the dashboard needs a terminal; in scripts use a subcommand such as "
                        "'updeck list' or 'updeck status PROJECT'", EXIT_USAGE)
@@ -45,7 +45,8 @@ def _open_dashboard(repo: Repository, project_id: str | None, read_only: bool,
     except ImportError as exc:
         raise CliError(f"the dashboard is not available in this installation ({exc})",
                        EXIT_USAGE) from None
-    return int(run_dashboard(repo, project_id=project_id, read_only=read_only, operator=operator) or 0)
+    return int(run_dashboard(repo, project_id=project_id, read_only=read_only, operator=operator,
+                             only_project=only) or 0)
 
 
 def cmd_home(args: argparse.Namespace) -> int:
@@ -57,7 +58,8 @@ def cmd_open(args: argparse.Namespace) -> int:
     ctx = Context(args)
     project_id = ctx.project_id()
     ctx.state(project_id)  # a damaged or unreadable project is reported here, in one line
-    return _open_dashboard(ctx.repo, project_id, bool(args.read_only), ctx.operator)
+    return _open_dashboard(ctx.repo, project_id, bool(args.read_only), ctx.operator,
+                           only=bool(getattr(args, "only", False)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -91,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     project_id = ctx.project_id() if args.project else None
     try:
         serve(data_dir(getattr(args, "db", None)), project_id, host=args.host, port=args.port,
-              allow_remote=args.allow_remote)
+              allow_remote=args.allow_remote, max_sessions=args.max_sessions)
     except ServeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     return EXIT_OK

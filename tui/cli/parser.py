@@ -211,7 +211,8 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                ("updeck locate", "updeck --db /srv/updeck locate --json")),
     "serve": ("serve the dashboard read-only in a browser",
               "Serve the dashboard read-only in a browser through textual-serve. Listens on\n"
-              "loopback unless --allow-remote; textual-serve has no authentication.",
+              "loopback unless --allow-remote; prints a URL with a random access token and\n"
+              "refuses every request without it, and websockets from another origin.",
               ("updeck serve", "updeck serve crm --port 8081")),
 }
 
@@ -256,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     project(p)
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="look, do not touch")
+    p.add_argument("--only", action="store_true",
+                   help="show this project alone: no home screen, no other projects "
+                        "(what 'updeck serve PROJECT' runs)")
 
     p = add("demo")
     for action in p._actions:
@@ -440,5 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--allow-remote", action="store_true",
-                   help="listen on a non-loopback address (no authentication!)")
+                   help="listen on a non-loopback address (the access token is then all "
+                        "that protects the view; prefer an SSH tunnel)")
+    p.add_argument("--max-sessions", type=int, default=4, metavar="N",
+                   help="at most N browser sessions at once, each one dashboard process "
+                        "(default 4)")
     return parser

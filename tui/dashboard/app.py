@@ -60,8 +60,11 @@ class UpdeckApp(App[int]):
     def __init__(self, repo: Repository, *, project_id: str | None = None, read_only: bool = False,
                  operator: Operator | str | None = None,
                  now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
-                 watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT) -> None:
+                 watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT,
+                 only_project: bool = False) -> None:
         super().__init__()
+        # Only the start project, never the home screen's list of all (updeck serve PROJECT).
+        self.only_project = only_project and project_id is not None
         self.animation_level = "none"
         self.repo = repo
         self.start_project = project_id
@@ -91,7 +94,8 @@ class UpdeckApp(App[int]):
         from updeck.tui.dashboard.screens.home import HomeScreen
         from updeck.tui.dashboard.screens.project import ProjectScreen
 
-        self.push_screen(HomeScreen())
+        if not self.only_project:
+            self.push_screen(HomeScreen())
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
@@ -352,10 +356,10 @@ class UpdeckApp(App[int]):
 
 
 def run_dashboard(repo: Repository, *, project_id: str | None = None, read_only: bool = False,
-                  operator: Operator | str | None = None) -> int:
+                  operator: Operator | str | None = None, only_project: bool = False) -> int:
     """Run the dashboard in this terminal until the user quits; the exit code."""
     app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,
-                    watch_terminal=True)
+                    watch_terminal=True, only_project=only_project)
 
     def leave() -> None:
         loop = app._loop  # Textual's event loop, None until the app runs
