@@ -188,17 +188,27 @@ def test_csv_one_row_per_item_and_no_formulas(story: Story) -> None:
     rehearse = next(r for r in rows if r["id"] == "rehearse")
     assert rehearse["status"] == "failed" and rehearse["reason"] == "row counts differ"
     assert rehearse["verification"] == "failed (exit 2, expected 0)"
-    assert next(r for r in rows if r["id"] == "inventory")["variance"] == "+15m"
+    assert next(r for r in rows if r["id"] == "inventory")["variance"] == "'+15m"
     assert next(r for r in rows if r["id"] == "req-b")["title"] == "'=1+2 stays a sum"
     for row in rows:
         for value in row.values():
-            assert not value.startswith(("=", "@")), value
+            assert not value.startswith(("=", "@", "+", "-", "\t", "\r")), value
+
+
+@pytest.mark.parametrize("cell", ["+1+HYPERLINK(\"http://evil\")", "-1+cmd|' /C calc'!A0",
+                                  "=1+2", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_guards_every_formula_start(cell: str) -> None:
+    from updeck.tui.cli.export.csv_table import csv_safe as _csv_safe
+
+    assert _csv_safe(cell) == "'" + cell
+    assert _csv_safe(12) == 12 and _csv_safe("12") == "12"
 
 
 def test_markdown_escapes_table_cells(story: Story) -> None:
     state = story.state
     md = render("md", state, compute_schedule(state, story.clock), story.events, story.clock)
-    assert "not needed for \\| this <upgrade>" in md
+    assert "not needed for \\| this &lt;upgrade&gt;" in md
+    assert "<script>" not in md and "&lt;script&gt;x&lt;/script&gt;" in md
     for line in md.splitlines():
         if line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line)
@@ -265,3 +275,14 @@ def test_items_that_finished_after_their_due_time_are_late(story: Story) -> None
     assert "after its due time (T-1d)" in late["announce"]["reason"]
     row = next(i for i in data["items"] if i["id"] == "announce")
     assert row["late"] is True and row["late_open"] is False
+
+
+def test_every_format_is_free_of_control_characters(story: Story) -> None:
+    story.do(AddNote(text="evil \x1b]0;t\x07 \x9b2J \u202eexe", by=BEN, at=story.at()))
+    state = story.state
+    controls = {*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0))} - {"\n"}
+    for fmt in ("md", "html", "json", "csv"):
+        text = render(fmt, state, compute_schedule(state, story.clock), story.events, story.clock)
+        assert not controls & set(text), fmt
+        assert "\u202e" not in text, fmt
+        assert fmt == "csv" or "202e" in text, fmt  # the note is there, made visible

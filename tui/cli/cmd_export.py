@@ -7,7 +7,6 @@ import contextlib
 import sys
 from typing import Any
 
-from updeck.models.text import block, json_visible
 from updeck.storage.errors import (
     StorageError,
 )
@@ -33,8 +32,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     events = ctx.repo.events(project_id)
     now = ctx.now()
     text = render(args.format, state, schedule_of(state, now), events, now)
-    # Through the one sanitiser, to a file as to the terminal (a file is read with cat).
-    text = json_visible(text) if args.format == "json" else block(text)
     if args.output:
         write_file(args.output, text)
         warn(f"wrote {args.output}")

@@ -92,7 +92,7 @@ def make_server(command: str, *, host: str, port: int, title: str, token: str,
     from aiohttp import web
     from textual_serve.server import Server
 
-    class GuardedServer(Server):  # type: ignore[misc]
+    class GuardedServer(Server):
         sessions = 0
 
         async def _make_app(self) -> web.Application:
@@ -114,10 +114,11 @@ def make_server(command: str, *, host: str, port: int, title: str, token: str,
             if websocket:
                 self.sessions += 1
                 try:
-                    return await handler(request)
+                    result: web.StreamResponse = await handler(request)
+                    return result
                 finally:
                     self.sessions -= 1
-            response = await handler(request)
+            response: web.StreamResponse = await handler(request)
             if request.query.get("token"):
                 response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/")
             return response

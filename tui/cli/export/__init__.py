@@ -14,6 +14,7 @@ from updeck.models.events import Event
 from updeck.models.report import FORMATS, Data, build_report
 from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
+from updeck.models.text import block, json_visible
 from updeck.tui.cli.export.csv_table import CSV_COLUMNS, render_csv
 from updeck.tui.cli.export.html_page import render_html
 from updeck.tui.cli.export.markdown import render_markdown
@@ -35,15 +36,18 @@ RENDERERS: dict[str, Callable[[Data], str]] = {
 
 
 def render_data(fmt: str, data: Data) -> str:
-    """Report data (from ``build_report``) in one of :data:`FORMATS`."""
+    """Report data (from ``build_report``) in one of :data:`FORMATS`, through the one
+    sanitiser (a file is read with ``cat`` as often as in a browser: no escape sequence
+    or invisible character, in any format)."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return RENDERERS[fmt](data)
+    text = RENDERERS[fmt](data)
+    return json_visible(text) if fmt == "json" else block(text)
 
 
 def render(fmt: str, state: ProjectState, schedule: Schedule, events: Sequence[Event],
            now: datetime) -> str:
-    """The report in one of :data:`FORMATS`."""
+    """The report in one of :data:`FORMATS` (see :func:`render_data`)."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
     data = build_report(state, schedule, events, now)
@@ -53,5 +57,5 @@ def render(fmt: str, state: ProjectState, schedule: Schedule, events: Sequence[E
         from updeck.tui.cli.export.timeline_svg import timeline_svg
 
         phase = timeline_phase(state, summarise(state, schedule).current_phase)
-        return render_html(data, timeline_svg(build_timeline(state, schedule, phase)))
-    return RENDERERS[fmt](data)
+        return block(render_html(data, timeline_svg(build_timeline(state, schedule, phase))))
+    return render_data(fmt, data)

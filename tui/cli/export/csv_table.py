@@ -36,9 +36,8 @@ def render_csv(data: Data) -> str:
 
 
 def csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe: any cell
+    starting with ``= + - @``, a tab or a carriage return (``+1+HYPERLINK(...)`` too)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        if value[:1] in "+-" and value[1:2].isdigit():
-            return value
         return "'" + value
     return value

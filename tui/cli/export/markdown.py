@@ -7,9 +7,14 @@ from collections.abc import Iterable, Sequence
 from updeck.tui.cli.export.document import Data, Doc, write
 
 
+def _md_text(text: str) -> str:
+    """Raw HTML in Markdown is passed through by renderers: show it as text instead."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_cell(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ")
-            .replace("\n", " ").strip()) or " "
+    return _md_text(text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ")
+                    .replace("\n", " ").strip()) or " "
 
 
 class _Markdown(Doc):
@@ -20,7 +25,7 @@ class _Markdown(Doc):
         self.parts.append(f"## {_md_cell(text)}\n\n")
 
     def para(self, text: str) -> None:
-        self.parts.append(f"{text}\n\n")
+        self.parts.append(f"{_md_text(text)}\n\n")
 
     def facts(self, rows: Iterable[tuple[str, str]]) -> None:
         for key, value in rows:
