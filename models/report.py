@@ -16,6 +16,7 @@ from typing import Any
 
 from updeck.models import rollups
 from updeck.models.durations import format_ttime
+from updeck.models.chain import head_label
 from updeck.models.event_text import event_data
 from updeck.models.event_text import iso as _iso
 from updeck.models.events import Event, EventKind, verify_chain
@@ -294,7 +295,9 @@ def build_report(state: ProjectState, schedule: Schedule, events: Sequence[Event
         ],
         "log_chain": {"intact": chain is None, "events": len(events),
                       "problem": str(chain) if chain else None,
-                      "last_hash": events[-1].hash if events else None},
+                      "last_hash": events[-1].hash if events else None,
+                      "head": head_label(events[-1].seq, events[-1].hash) if events
+                      else head_label(0, "")},
         "log": [event_data(e) for e in events],
     }
 

@@ -37,6 +37,7 @@ from updeck.models.events import Operator, utc_now
 from updeck.models.project import Window, instantiate
 from updeck.models.state import ProjectState
 from updeck.models.template import ItemSpec, Template
+from updeck.storage import witness
 from updeck.storage.errors import DamagedProject, ProjectExists, ProjectNotFound, StorageError
 from updeck.storage.locations import SHIPPED_TEMPLATES
 from updeck.storage.repository import Repository
@@ -90,6 +91,8 @@ def remove_demo(repo: Repository) -> None:
     except ProjectNotFound:  # pragma: no cover - DEMO_ID is a valid id
         return
     shutil.rmtree(folder, ignore_errors=True)
+    witness.forget(folder)  # thrown away on purpose: the new demo is not a rewrite
+    repo.forget(DEMO_ID)
 
 
 def _sample() -> tuple[Template, str]:

@@ -64,3 +64,15 @@ class WriteFailed(StorageError):
                          "retry when fixed")
         self.project_id = project_id
         self.reason = reason
+
+
+class LogRewritten(StorageError):
+    """The log no longer holds an event this operator saw: cut or rewritten (witness)."""
+
+    def __init__(self, project_id: str, problem: str, witness: Path) -> None:
+        super().__init__(
+            f"project {project_id}: {problem}; writes are refused. Compare with a chain head "
+            f"recorded elsewhere (updeck check-log {project_id} --head N:HASH) and restore the "
+            f"log from a backup; if the change was intended, remove {witness}")
+        self.project_id = project_id
+        self.problem = problem

@@ -28,12 +28,13 @@ from updeck.models.engine import decide
 from updeck.models.events import ChainBreak, Event, Operator, utc_now
 from updeck.models.project import Project
 from updeck.models.state import ProjectState
-from updeck.storage import layout, log_reader
+from updeck.storage import layout, log_reader, witness
 from updeck.storage.atomic_storage import clean_stale_temps, iter_names, stat_key
 from updeck.storage.errors import (
     AmbiguousProject,
     Busy,
     DamagedProject,
+    LogRewritten,
     ProjectExists,
     ProjectNotFound,
     StorageError,
@@ -75,6 +76,8 @@ class Repository:
         self._locks: dict[str, WriteLock] = {}
         self._thread_locks: dict[str, threading.RLock] = {}
         self._swept: dict[str, float] = {}
+        self._witnessed: dict[str, tuple[int, str]] = {}  # heads checked against the witness
+        self._rewritten: dict[str, str] = {}  # project -> what the witness contradicts
         self._guard = threading.Lock()
 
     # --- paths ---------------------------------------------------------------------
@@ -250,6 +253,18 @@ class Repository:
         following = os.path.exists(segment_path(folder, number + 1))
         return (number, *key, int(following))
 
+    def chain_head(self, project_id: str) -> tuple[int, str]:
+        """``(seq, hash)`` of the newest event (the chain head people quote)."""
+        state = self.load(project_id)
+        return state.seq, state.last_hash
+
+    def log_rewritten(self, project_id: str) -> str | None:
+        """What this operator's witness contradicts in the log (cut or rewritten since it
+        was seen), or None; writes are refused while it is not None."""
+        with self._thread_lock(project_id):
+            self._sync(project_id)
+            return self._rewritten.get(project_id)
+
     def check_log(self, project_id: str) -> ChainBreak | None:
         """Verify the whole hash chain from disk (not the cache), across segments; the
         first bad event and why, or None when the log is intact."""
@@ -271,10 +286,14 @@ class Repository:
         """
         with self.locked(project_id):
             cached = self._sync(project_id)
+            problem = self._rewritten.get(project_id)
+            if problem is not None:
+                raise LogRewritten(project_id, problem, witness.witness_path(cached.folder))
             result = decide(cached.state, command)
             if isinstance(result, Refusal) or not result:
                 return result
             append_events(project_id, cached, result)
+            self._witness(project_id, cached)
             return result
 
     def _tail(self, project_id: str, cached: CachedLog, since_seq: int) -> list[Event]:
@@ -297,12 +316,36 @@ class Repository:
                 self.forget(project_id)
                 cached = None
             if cached is None:
-                return self._load_cold(project_id)
-            try:
-                catch_up(cached)
-            except Damage as exc:
-                raise damaged_error(project_id, exc, cached.state) from None
+                cached = self._load_cold(project_id)
+            else:
+                try:
+                    catch_up(cached)
+                except Damage as exc:
+                    raise damaged_error(project_id, exc, cached.state) from None
+            self._witness(project_id, cached)
             return cached
+
+    def _witness(self, project_id: str, cached: CachedLog) -> None:
+        """Check the log against what this operator saw before, then record its head
+        (:mod:`updeck.storage.witness`); a contradiction is kept and refuses writes."""
+        head = (cached.state.seq, cached.state.last_hash)
+        if self._witnessed.get(project_id) == head or project_id in self._rewritten:
+            return
+        seen = witness.load(cached.folder)
+        if seen is not None and seen.seq > 0:
+            tail: list[Event] = []
+            if seen.seq <= head[0]:
+                try:
+                    tail = self._tail(project_id, cached, seen.seq - 1)[:1]
+                except DamagedProject:
+                    tail = []
+            problem = witness.contradiction(seen, tail)
+            if problem is not None:
+                self._rewritten[project_id] = problem
+                return
+        if head[0] > 0 and (seen is None or head[0] > seen.seq):
+            witness.record(cached.folder, *head)
+        self._witnessed[project_id] = head
 
     def _load_cold(self, project_id: str) -> CachedLog:
         folder = self.project_dir(project_id)
@@ -354,6 +397,8 @@ class Repository:
                 if cached is not None:
                     cached.db.close()
                 self._damaged.pop(pid, None)
+                self._witnessed.pop(pid, None)
+                self._rewritten.pop(pid, None)
 
 
 def open_repository(db: str | os.PathLike[str] | None = None, *,

@@ -23,6 +23,8 @@ def isolated_updeck_env(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("UPDECK_STATE_DIR", str(home / "state" / "updeck"))
     monkeypatch.setenv("UPDECK_CONFIG_DIR", str(home / "config" / "updeck"))
     monkeypatch.delenv("UPDECK_DB", raising=False)
     monkeypatch.delenv("UPDECK_TEMPLATE_PATH", raising=False)

@@ -4,6 +4,7 @@ clear refusal (exit 2 or 1, one line) or a visible, harmless rendering."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -78,3 +79,33 @@ def test_import_refuses_devices_and_fifos(cli: Cli, tmp_path: Path) -> None:
         result = cli("import", source, timeout=20)
         assert result.code == 2, str(result)
         assert "not a regular file" in result.err
+
+
+def test_check_log_catches_a_deleted_last_event_and_a_recorded_head(cli: Cli, project: str) -> None:
+    import json as jsonlib
+
+    cli.ok("note", project, "first")
+    cli.ok("note", project, "second")
+    status = cli.ok("status", project)
+    head = re.search(r"chain head #(\d+) sha256:([0-9a-f]{16})…", status)
+    assert head, status
+    seq, digest = head.group(1), head.group(2)
+    assert f"chain head #{seq} sha256:{digest}…" in cli.ok("log", project)
+    assert f"chain head #{seq} sha256:{digest}…" in cli.ok("export", project, "--format", "md")
+    assert "intact" in cli.ok("check-log", project, "--head",
+                                                           f"{seq}:{digest}")
+    # Someone who can write the folder deletes the last event: the chain is still intact.
+    path = cli.log_files(project)[-1]
+    doc = jsonlib.loads(path.read_text())
+    del doc["events"][max(doc["events"], key=int)]
+    path.write_text(jsonlib.dumps(doc))
+    result = cli("check-log", project)
+    assert result.code == 1, str(result)
+    assert f"since you saw event #{seq} at" in result.err
+    result = cli("note", project, "a cold note over the gap")
+    assert result.code == 1 and "writes are refused" in result.err, str(result)
+    # ...and another operator (no witness) is caught by the head in the change record.
+    other = {"UPDECK_STATE_DIR": str(cli.root / "other-operator")}
+    result = cli("check-log", project, "--head", f"#{seq} sha256:{digest}…", env=other)
+    assert result.code == 1 and f"no event #{seq}" in result.err, str(result)
+    assert cli("check-log", project, "--head", "nonsense", env=other).code == 2

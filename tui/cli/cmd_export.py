@@ -13,6 +13,7 @@ from updeck.storage.errors import (
 from updeck.tui.cli.context import (
     Context,
     schedule_of,
+    value,
     warn,
     write_file,
 )
@@ -42,17 +43,32 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_check_log(args: argparse.Namespace) -> int:
+    from updeck.models.chain import check_head, head_label, parse_head
+
     ctx = Context(args)
     project_id = ctx.project_id()
+    head = value(lambda: parse_head(args.head)) if args.head else None
     problem = ctx.repo.check_log(project_id)
     if problem is not None:
         raise CliError(f"the status log of {project_id} is NOT intact: {problem}", EXIT_REFUSED)
-    count = last = None
+    events = []
     with contextlib.suppress(StorageError):
         events = ctx.repo.events(project_id)
-        count, last = len(events), (events[-1].hash if events else "")
-    detail = f"{count} events, last hash {last}" if count is not None else "hash chain verified"
-    emit(f"{project_id}: status log intact ({detail})")
+    label = head_label(events[-1].seq, events[-1].hash) if events else head_label(0, "")
+    rewritten = None
+    with contextlib.suppress(StorageError):
+        rewritten = ctx.repo.log_rewritten(project_id)
+    if rewritten is not None:
+        raise CliError(f"the status log of {project_id} is NOT the one you saw: {rewritten} "
+                       f"(its chain is intact, now at {label}, but it was cut or re-hashed)",
+                       EXIT_REFUSED)
+    if head is not None:
+        mismatch = check_head(events, *head)
+        if mismatch is not None:
+            raise CliError(f"the status log of {project_id} does NOT hold the recorded head "
+                           f"{args.head.strip()}: {mismatch}", EXIT_REFUSED)
+    checked = f"; holds the recorded head #{head[0]}" if head else ""
+    emit(f"{project_id}: status log intact ({len(events)} events, chain head {label}{checked})")
     return EXIT_OK
 
 

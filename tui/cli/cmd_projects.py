@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from updeck.models.chain import head_label
 from updeck.models.project import Window
 from updeck.storage.groups import group_members
 from updeck.tui.cli.context import (
@@ -108,10 +109,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         from updeck.tui.cli.stream_filter import only_stream
 
         data = only_stream(data, state, args.stream.strip())
+    data["chain_head"] = {"seq": state.seq, "hash": state.last_hash,
+                          "label": head_label(state.seq, state.last_hash)}
+    data["log_rewritten"] = ctx.repo.log_rewritten(project_id)
     if args.json:
         emit_json(data)
     else:
         emit(status_text(data))
+        emit(f"\nLog       chain head {data['chain_head']['label']}"
+             + ("" if data["log_rewritten"] is None else
+                f"; WARNING: {data['log_rewritten']}"))
     return EXIT_OK
 
 

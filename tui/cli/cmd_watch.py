@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from updeck.models.chain import head_label
 from updeck.models.durations import format_duration
 from updeck.models.events import Event
 from updeck.storage.feed import Watcher, WatchStopped
@@ -57,6 +58,9 @@ def cmd_log(args: argparse.Namespace) -> int:
 
     show(shown)
     if watcher is None:
+        if not args.json:
+            last = events[-1] if events else None
+            emit(f"chain head {head_label(last.seq, last.hash) if last else head_label(0, '')}")
         return EXIT_OK
     try:
         while True:

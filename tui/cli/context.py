@@ -41,6 +41,7 @@ class Context:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self._warned: set[str] = set()
 
     @cached_property
     def repo(self) -> Repository:
@@ -57,7 +58,18 @@ class Context:
         return self.repo.resolve(self.args.project)
 
     def state(self, project_id: str) -> ProjectState:
-        return self.repo.load(project_id)
+        state = self.repo.load(project_id)
+        self.say_if_rewritten(project_id)
+        return state
+
+    def say_if_rewritten(self, project_id: str) -> str | None:
+        """Once per command: warn when this operator's witness contradicts the log."""
+        problem = self.repo.log_rewritten(project_id)
+        if problem is not None and project_id not in self._warned:
+            self._warned.add(project_id)
+            warn(f"WARNING: {problem}; writes to {project_id} are refused "
+                 f"(updeck check-log {project_id} says more)")
+        return problem
 
     def site_zone(self, project_id: str) -> tzinfo:
         """The project's site zone: how a time typed without an offset is read."""

@@ -202,9 +202,10 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                ("updeck export crm --format md", "updeck export crm --format html -o crm.html",
                 "updeck export crm --format csv -o items.csv", "updeck export crm --format json")),
     "check-log": ("verify that the status log is intact",
-                  "Verify the status log's hash chain. Exit 0 when intact, 1 with the first bad\n"
-                  "event named.",
-                  ("updeck check-log crm",)),
+                  "Verify the status log's hash chain, and that it still holds what you saw\n"
+                  "before (your witness) and the head given with --head. Exit 0 when intact,\n"
+                  "1 with the first bad event named.",
+                  ("updeck check-log crm", "updeck check-log crm --head 42:0123abcd")),
     "locate": ("print the folders in use",
                "Print the data folder, the config folder, the template search path (with which\n"
                "folders exist) and the demo folder.",
@@ -435,6 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("check-log")
     project(p)
+    p.add_argument("--head", metavar="N:HASH",
+                   help="also check that event N is there with this hash (at least 8 hex "
+                        "digits), as recorded elsewhere: a change record, a chat message")
 
     p = add("locate")
     json_flag(p)

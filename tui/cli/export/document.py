@@ -101,8 +101,10 @@ def write(doc: Doc, data: Data) -> None:
         ("Point of no return passed", _yes(summary["point_of_no_return_passed"])),
         ("Rollback", _rollback_fact(summary["rollback"])),
         ("Outcome", summary["outcome"] or "window not closed"),
-        ("Status log", "intact, " + str(data["log_chain"]["events"]) + " events"
-         if data["log_chain"]["intact"] else f"BROKEN: {data['log_chain']['problem']}"),
+        ("Status log", ("intact, " + str(data["log_chain"]["events"]) + " events"
+                        if data["log_chain"]["intact"] else
+                        f"BROKEN: {data['log_chain']['problem']}")
+         + f"; chain head {data['log_chain']['head']}"),
     ])
 
     rollback = summary["rollback"]
