@@ -28,10 +28,12 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+from updeck.storage.safe_files import UnsafeFile, open_regular, read_capped
 
 _log = logging.getLogger("updeck.storage")
 
 TEMP_SUFFIX = ".tmp"
+MAX_FILE_BYTES = 256 * 1024 * 1024  # far above any segment, snapshot or project.json
 STALE_TEMP_AGE = 60.0  # seconds: a temp file older than this was left by a crash
 
 Tables = dict[str, dict[str, Any]]
@@ -197,25 +199,22 @@ def stat_key(path: Path) -> StatKey | None:
 def read_tables(path: Path) -> tuple[Tables, StatKey] | None:
     """Parse a TinyDB file; None when it does not exist; :class:`UnreadableFile` when it
     is not a JSON object of tables."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:  # a regular file inside its folder only: a FIFO, a device or a symlink out is refused
+        fd, st = open_regular(path, inside=path.parent)
     except FileNotFoundError:
         return None
+    except UnsafeFile as exc:
+        raise UnreadableFile(path, exc.why) from exc
     except OSError as exc:
         raise UnreadableFile(path, f"cannot open: {exc.strerror}") from exc
     try:
-        st = os.fstat(fd)
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, max(st.st_size + 1, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
+        raw = read_capped(fd, path, MAX_FILE_BYTES)
+    except UnsafeFile as exc:
+        raise UnreadableFile(path, exc.why) from exc
     except OSError as exc:
         raise UnreadableFile(path, f"cannot read: {exc.strerror}") from exc
     finally:
         os.close(fd)
-    raw = b"".join(chunks)
     key = (st.st_ino, st.st_size, st.st_mtime_ns)
     return parse_tables(path, raw), key
 

@@ -18,7 +18,7 @@ from updeck.storage.atomic_storage import (
 from updeck.storage.layout import Damage, EventDecoder, segment_path
 from updeck.storage.locked_db import LockedDB, open_db, storage_of
 from updeck.storage.log_segments import CachedLog, apply_all, damaged_error, fix_sealed
-from updeck.storage.snapshot_store import read_snapshot, write_snapshot
+from updeck.storage.snapshot_store import check_snapshot, read_snapshot
 
 
 def read_log(project_id: str, folder: Path) -> CachedLog:
@@ -47,6 +47,7 @@ def read_log(project_id: str, folder: Path) -> CachedLog:
             base = state.seq
         prev = state.last_hash if state is not None else GENESIS
         db: LockedDB | None = None
+        replayed_before_active: ProjectState | None = None
         first = base + 1
         for number in numbers[first_segment - 1:]:
             path = segment_path(folder, number)
@@ -69,6 +70,8 @@ def read_log(project_id: str, folder: Path) -> CachedLog:
             segment = layout.decode_segment(path, number, tables, decoder, first, prev,
                                             full_hash=last or number in suspicious)
             if state is not None:
+                if last and number != first_segment:
+                    replayed_before_active = state  # a newer snapshot was not used
                 state = apply_all(state, segment.events, path)
             events.extend(segment.events)
             if segment.damage is not None:
@@ -96,13 +99,17 @@ def read_log(project_id: str, folder: Path) -> CachedLog:
     except Damage as exc:
         salvaged = state if base else _salvage(events)
         raise damaged_error(project_id, exc, salvaged) from None
+    notice = None
+    before_active = before_active or replayed_before_active
     if before_active is not None:
         # Best effort and harmless without the lock: the snapshot of a given segment is
-        # the same whoever writes it, and it is replaced atomically.
-        write_snapshot(folder, numbers[-1], before_active)
+        # the same whoever writes it, and it is replaced atomically. One that differs
+        # from the replay was edited: said once, and replaced.
+        notice = check_snapshot(folder, numbers[-1], before_active)
     cached = CachedLog(folder=folder, meta=meta, state=state, events=events, active=numbers[-1],
                      active_first=first, active_key=storage_of(db).cached_key, db=db,
-                     seen=state.seq, decoder=decoder, base=base, base_segment=first_segment)
+                     seen=state.seq, decoder=decoder, base=base, base_segment=first_segment,
+                     notice=notice)
     key = stat_key(folder / layout.PROJECT_FILE)
     if key is not None:
         cached.fixed[str(folder / layout.PROJECT_FILE)] = (key[1], key[2])

@@ -44,6 +44,7 @@ class CachedLog:
     base_segment: int = 1  # the first segment whose events are in ``events``
     # path -> (size, mtime_ns) of the files that never change (project.json, sealed segments)
     fixed: dict[str, tuple[int, int]] = field(default_factory=dict)
+    notice: str | None = None  # said once to the reader (a snapshot that did not match)
 
     @property
     def active_count(self) -> int:

@@ -258,6 +258,15 @@ class Repository:
         state = self.load(project_id)
         return state.seq, state.last_hash
 
+    def notice(self, project_id: str) -> str | None:
+        """Something the reader should be told once about the last cold read (a snapshot
+        that did not match the log and was replaced by a full replay), else None."""
+        cached = self._cache.get(project_id)
+        if cached is None or cached.notice is None:
+            return None
+        said, cached.notice = cached.notice, None
+        return said
+
     def log_rewritten(self, project_id: str) -> str | None:
         """What this operator's witness contradicts in the log (cut or rewritten since it
         was seen), or None; writes are refused while it is not None."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,11 +20,48 @@ from updeck.storage.atomic_storage import (
     write_atomic,
 )
 from updeck.storage.layout import EventDecoder, segment_path
+from updeck.storage.witness import snapshot_trusted, trust_snapshot
+
+
+def state_digest(seq: int, last_hash: str, encoded: object) -> str:
+    """What a snapshot claims, as one hash: the seq and hash of the last event it folds
+    and the folded state (sorted keys, so the same state always gives the same digest)."""
+    body = orjson.dumps({"seq": seq, "last_hash": last_hash, "state": encoded},
+                        option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(body).hexdigest()
+
+
+def check_snapshot(folder: Path, number: int, state: ProjectState) -> str | None:
+    """After a full replay: compare snapshot ``number`` on disk with ``state`` (what the
+    log folds to before that segment). The same: trust it, None. Missing or of other
+    code: write it, None. Different: rewrite it and say so (the sentence)."""
+    try:
+        mine = state_digest(state.seq, state.last_hash, snapshot.encode_state(state))
+    except (snapshot.SnapshotError, TypeError, orjson.JSONEncodeError):
+        return None
+    name = snapshot.snapshot_name(number)
+    try:
+        loaded = read_tables(snapshot.snapshot_path(folder, number))
+        doc = loaded[0]["snapshot"]["1"] if loaded is not None else None
+        same_code = doc is not None and doc.get("fingerprint") == snapshot.fingerprint()
+        theirs = (state_digest(doc["seq"], doc["last_hash"], doc["state"])
+                  if doc is not None and same_code else None)
+    except (UnreadableFile, KeyError, TypeError, orjson.JSONEncodeError):
+        same_code, theirs = False, None
+    if theirs == mine:
+        trust_snapshot(folder, number, mine)
+        return None
+    write_snapshot(folder, number, state)
+    if not same_code:
+        return None
+    return (f"the snapshot {name} did not match the log (edited since it was written?): "
+            "the whole log was replayed instead, and the snapshot rewritten")
 
 
 def write_snapshot(folder: Path, number: int, state: ProjectState) -> None:
     """Best effort: ``snap-<number>.json``, the state before segment ``number``, and
-    the stat of every sealed segment; older snapshots but one are removed."""
+    the stat of every sealed segment; older snapshots but one are removed. The writer
+    folded that state itself, so its operator trusts the snapshot from now on."""
     fp = snapshot.fingerprint()
     if not fp:
         return
@@ -39,6 +77,8 @@ def write_snapshot(folder: Path, number: int, state: ProjectState) -> None:
             "seq": state.seq, "last_hash": state.last_hash, "sealed": sealed,
             "state": snapshot.encode_state(state),
         }}}
+        encoded = doc["snapshot"]["1"]["state"]
+        trust_snapshot(folder, number, state_digest(state.seq, state.last_hash, encoded))
         write_atomic(snapshot.snapshot_path(folder, number), orjson.dumps(doc))
     except (snapshot.SnapshotError, OSError, TypeError, orjson.JSONEncodeError):
         return
@@ -81,6 +121,12 @@ def read_snapshot(folder: Path, names: list[str], numbers: list[int],
             project = _project_from_first_segment(folder, decoder)
             state = snapshot.restore_state(project, doc["state"])
             if state.seq != doc["seq"] or state.last_hash != doc["last_hash"]:
+                continue
+            # A snapshot is a cache anyone with write access could edit: used only when
+            # this operator wrote it or checked it against the log (else a full replay,
+            # which checks it and trusts it from then on).
+            if not snapshot_trusted(folder, number,
+                                    state_digest(doc["seq"], doc["last_hash"], doc["state"])):
                 continue
             return state, number
         except (UnreadableFile, snapshot.SnapshotError, KeyError, TypeError, ValueError):

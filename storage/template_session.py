@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from updeck.storage import yaml_nodes
+from updeck.storage.safe_files import read_regular
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_schema import RawTemplate, check_bytes
 
@@ -49,8 +50,8 @@ class TemplateSession:
                     errors.append(TemplateError(shown, 1, 1, f"the file is larger than 1 MiB "
                                                               f"({info.st_size} bytes); refused"))
                 else:
-                    with path.open("rb") as handle:  # never more than the limit, whatever stat said
-                        data = handle.read(yaml_nodes.MAX_BYTES + 1)
+                    # never more than the limit, whatever stat said; never a FIFO or device
+                    data = read_regular(path, limit=yaml_nodes.MAX_BYTES + 1)
             except FileNotFoundError:
                 unreadable = True
                 errors.append(TemplateError(shown, 1, 1, "no such file"))
@@ -85,9 +86,8 @@ def file_key(path: Path) -> Path:
 
 def quick_id(path: Path) -> str | None:
     """The id of a file by a cheap look at its lines; ``None`` when unsure."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(yaml_nodes.MAX_BYTES + 1)
+    try:  # a FIFO planted in a template folder must not hang the search
+        head = read_regular(path, limit=yaml_nodes.MAX_BYTES + 1)
     except OSError:
         return None
     text = head.decode("utf-8", errors="replace")

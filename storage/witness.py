@@ -96,3 +96,37 @@ def forget(folder: Path) -> None:
     """Drop the witness of a project folder that was thrown away on purpose (demo reset)."""
     with contextlib.suppress(OSError):
         witness_path(folder).unlink()
+
+
+# --- snapshots this operator has checked against the log ------------------------------
+
+def _snapshot_mark(folder: Path, number: int) -> Path:
+    path = witness_path(folder)
+    return path.with_name(f"{path.stem}.snap-{number}")
+
+
+def snapshot_trusted(folder: Path, number: int, digest: str) -> bool:
+    """True when this operator's processes wrote or checked snapshot ``number`` with
+    exactly this content (a snapshot edited since is not)."""
+    try:
+        return _snapshot_mark(folder, number).read_text(encoding="ascii").strip() == digest
+    except (OSError, UnicodeError):
+        return False
+
+
+def trust_snapshot(folder: Path, number: int, digest: str) -> None:
+    """Remember that snapshot ``number`` with this content matches the log (best effort)."""
+    path = _snapshot_mark(folder, number)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(digest)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError:
+        return

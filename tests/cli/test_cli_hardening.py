@@ -109,3 +109,34 @@ def test_check_log_catches_a_deleted_last_event_and_a_recorded_head(cli: Cli, pr
     result = cli("check-log", project, "--head", f"#{seq} sha256:{digest}…", env=other)
     assert result.code == 1 and f"no event #{seq}" in result.err, str(result)
     assert cli("check-log", project, "--head", "nonsense", env=other).code == 2
+
+
+@pytest.mark.parametrize("plant", ["fifo", "dev-zero", "outside"])
+def test_planted_files_in_a_project_folder_never_hang_or_flood(cli: Cli, project: str,
+                                                               plant: str) -> None:
+    other = cli.ok("new", "other", "--name", "Bystander").strip()
+    segment = cli.log_files(project)[-1]
+    segment.unlink()
+    if plant == "fifo":
+        os.mkfifo(segment)
+    elif plant == "dev-zero":
+        segment.symlink_to("/dev/zero")
+    else:
+        secret = cli.root / "someone-elses-file.json"
+        secret.write_text('{"events": {}}')
+        segment.symlink_to(secret)
+    result = cli("status", project, timeout=20)
+    assert result.code == 1, str(result)
+    assert "FIFO" in result.err or "device" in result.err or "outside" in result.err, result.err
+    listing = cli("list", timeout=20)
+    assert listing.code == 0 and other in listing.out, str(listing)
+    result = cli("note", project, "over a planted file", timeout=20)
+    assert result.code == 1, str(result)
+
+
+def test_a_fifo_in_the_template_folder_never_hangs_the_search(cli: Cli) -> None:
+    os.mkfifo(cli.templates / "trap.yaml")
+    result = cli("templates", timeout=20)
+    assert result.code in (0, 1), str(result)
+    assert "mini" in result.out
+    assert cli("new", "mini", "--name", "Still fine", "--var", "ticket=1", timeout=20).code == 0

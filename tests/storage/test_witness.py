@@ -111,3 +111,41 @@ def test_a_head_recorded_elsewhere_is_checked(tmp_path: Path) -> None:
     for bad in ("4", "x:abcdef12", "4:abc", "0:abcdef12"):
         with pytest.raises(ValueError, match="chain head"):
             parse_head(bad)
+
+
+# --- snapshots verified against the log ---------------------------------------------------
+
+def test_an_edited_snapshot_is_not_trusted_the_log_is_replayed_and_it_says_so_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from updeck.models.state import ItemStatus
+
+    db = tmp_path / "data"
+    writer = Repository(db, segment_size=5)
+    pid = writer.create_project(make_project(6, project_id="p1"), by=OPERATOR, at=T0).id
+    for n in range(12):
+        writer.submit(pid, AddNote(text=f"n{n}", by=OPERATOR, at=T0))
+    truth = writer.load(pid)
+    snap = sorted((db / "projects" / pid).glob("snap-*.json"))[-1]
+    # Issue 13: set five items done in the snapshot.
+    doc = json.loads(snap.read_text())
+    items = doc["snapshot"]["1"]["state"]["items"]["$m"]
+    for item_id in sorted(items)[:5]:
+        items[item_id]["status"] = {"$e": "ItemStatus", "v": "done"}
+    snap.write_text(json.dumps(doc))
+    for state_dir in ("same-operator", "someone-else"):
+        if state_dir == "someone-else":
+            doc_again = json.loads(snap.read_text())
+            doc_again["snapshot"]["1"]["state"]["items"] = doc["snapshot"]["1"]["state"]["items"]
+            snap.write_text(json.dumps(doc_again))  # edited again, after the rewrite
+            monkeypatch.setenv("UPDECK_STATE_DIR", str(tmp_path / state_dir))
+        reader = Repository(db)
+        state = reader.load(pid)
+        assert state == truth
+        assert all(run.status is not ItemStatus.DONE for run in state.items.values())
+        said = reader.notice(pid)
+        assert said is not None and snap.name in said and "replayed" in said
+        assert reader.notice(pid) is None  # once
+    # The replay rewrote the snapshot: the next process opens from it, silently.
+    later = Repository(db)
+    assert later.load(pid) == truth and later.notice(pid) is None
+    assert later._cache[pid].base > 0

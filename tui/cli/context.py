@@ -59,6 +59,9 @@ class Context:
 
     def state(self, project_id: str) -> ProjectState:
         state = self.repo.load(project_id)
+        notice = self.repo.notice(project_id)
+        if notice is not None:
+            warn(f"{project_id}: {notice}")
         self.say_if_rewritten(project_id)
         return state
 
