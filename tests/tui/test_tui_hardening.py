@@ -104,3 +104,27 @@ async def test_only_project_never_shows_the_home_screen(env: dict[str, Any]) -> 
             assert isinstance(app.screen, ProjectScreen)
             assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)
             assert "Secret other" not in screen_text(app)
+
+
+async def test_a_cut_log_is_said_on_opening_and_writes_are_refused(env: dict[str, Any]) -> None:
+    import json
+
+    from updeck.models.commands import AddNote
+
+    repo = Repository(env["db"])
+    repo.submit(env["pid"], AddNote(text="seen by alice", by=ALICE, at=FIXED_NOW))
+    segment = sorted((env["db"] / "projects" / env["pid"]).glob("log-*.json"))[-1]
+    doc = json.loads(segment.read_text())
+    del doc["events"][max(doc["events"], key=int)]
+    segment.write_text(json.dumps(doc))
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        assert await wait_for(pilot, lambda: any(
+            "cut or rewritten since you saw event #2" in text for text, _ in app.notes), 5.0)
+        await pilot.press("n")
+        await settle(pilot, app)
+        await pilot.press(*"over the gap", "enter")
+        assert await wait_for(pilot, lambda: any(
+            "writes are refused" in text for text, _ in app.notes), 5.0)
+    assert Repository(env["db"]).load(env["pid"]).seq == 1

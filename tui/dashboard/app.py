@@ -214,10 +214,26 @@ class UpdeckApp(App[int]):
                 self.notify(f"{what} failed: {text}", title="Error", severity="error",
                             timeout=10)
 
+    def _say_log_trouble(self, project_id: str) -> None:
+        """From a worker: a rewritten log (the witness) or a replaced snapshot, said once."""
+        from updeck.tui.dashboard.format import plain
+
+        for ask, severity in (("log_rewritten", "error"), ("notice", "warning")):
+            said = getattr(self.repo, ask, lambda _pid: None)(project_id)
+            if isinstance(said, str) and said:
+                self.call_from_thread(self.notify, plain(f"{project_id}: {said}"),
+                                      title="Status log", severity=severity, timeout=30,
+                                      markup=False)
+
     def load_project(self, project_id: str) -> None:
         repo = self.repo
-        self.background(lambda: read_project(repo, project_id, self.post_message),
-                        group="load", name="load project")
+
+        def job() -> Message:
+            result = read_project(repo, project_id, self.post_message)
+            self._say_log_trouble(project_id)  # a cut or rewritten log, a replaced snapshot
+            return result
+
+        self.background(job, group="load", name="load project")
 
     def submit(self, project_id: str, command: Command) -> None:
         """Persist a command in a worker; the screen changes when it is on disk."""
