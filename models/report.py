@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from updeck.models import rollups
-from updeck.models.durations import format_ttime
 from updeck.models.chain import head_label
+from updeck.models.durations import format_ttime
 from updeck.models.event_text import event_data
 from updeck.models.event_text import iso as _iso
 from updeck.models.events import Event, EventKind, verify_chain

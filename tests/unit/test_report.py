@@ -162,8 +162,10 @@ def test_report_decisions_reasons_budget_traceability_metrics(story: Story) -> N
     metric = data["metrics"][0]
     assert metric["latest"] == "140ms" and metric["verdict"] == "met"
     assert data["verifications"][0]["exit_code"] == 2
+    last = story.events[-1]
     assert data["log_chain"] == {"intact": True, "events": len(story.events), "problem": None,
-                                 "last_hash": story.events[-1].hash}
+                                 "last_hash": last.hash,
+                                 "head": f"#{last.seq} sha256:{last.hash[:16]}…"}
 
 
 def test_every_format_renders_and_json_round_trips(story: Story) -> None:
