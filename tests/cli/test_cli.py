@@ -225,7 +225,7 @@ def test_approvals_gates_window_and_notes(cli: Cli, project: str) -> None:
 
     # Escape sequences in a note never reach the reader's terminal; lines stay lines.
     cli.ok("note", p, "two\nlines \x1b]0;retitled\x07 \x1b[31mred")
-    shown = cli.ok("log", p).splitlines()[-1]
+    shown = next(line for line in cli.ok("log", p).splitlines() if "retitled" in line)
     assert "\x1b" not in shown and "\\x1b[31mred" in shown and "two ⏎ lines" in shown
     cli.ok("note", p, "vendor call moved to 23:00")
     cli.ok("note", p, "slow but fine", "--item", "rehearse")
@@ -233,8 +233,9 @@ def test_approvals_gates_window_and_notes(cli: Cli, project: str) -> None:
     result = cli("note", p, "  ")
     assert result.code == 1
     lines = cli.ok("log", p).splitlines()
-    assert "note: vendor call moved to 23:00" in lines[-2]
-    assert "rehearse" in lines[-1]
+    assert "note: vendor call moved to 23:00" in lines[-3]
+    assert "rehearse" in lines[-2]
+    assert lines[-1].startswith("chain head #")
     assert cli.ok("log", p, "--since", "2h").count("\n") == len(lines)
     assert cli.ok("log", p, "--since", "2099-01-01") == ""
 

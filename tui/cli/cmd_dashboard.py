@@ -45,8 +45,9 @@ def _open_dashboard(repo: Repository, project_id: str | None, read_only: bool,
     except ImportError as exc:
         raise CliError(f"the dashboard is not available in this installation ({exc})",
                        EXIT_USAGE) from None
+    extra = {"only_project": True} if only else {}
     return int(run_dashboard(repo, project_id=project_id, read_only=read_only, operator=operator,
-                             only_project=only) or 0)
+                             **extra) or 0)
 
 
 def cmd_home(args: argparse.Namespace) -> int:

@@ -58,7 +58,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
     show(shown)
     if watcher is None:
-        if not args.json:
+        if not args.json and shown:  # nothing shown: nothing printed (scripts test for it)
             last = events[-1] if events else None
             emit(f"chain head {head_label(last.seq, last.hash) if last else head_label(0, '')}")
         return EXIT_OK
