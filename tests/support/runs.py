@@ -25,8 +25,11 @@ class RunDriver:
         self.state: ProjectState = fold(self.events)
 
     def move(self, item_id: str, action: ItemAction, reason: str = "") -> None:
+        # The driver walks a run as a script does with --confirm-ponr: a start that passes
+        # a point of no return is confirmed explicitly (the rule itself: tests/unit/test_rollback.py).
         result = decide(self.state, MoveItem(item=item_id, action=action, reason=reason,
-                                             by=TESTER, at=self.at))
+                                             by=TESTER, at=self.at,
+                                             confirm_ponr=action is ItemAction.START))
         assert isinstance(result, list), f"refused: {result}"
         for event in result:
             self.state = apply(self.state, event)
