@@ -18,6 +18,7 @@ from updeck.tui.dashboard.screens.cutover import CutoverScreen
 from updeck.tui.dashboard.screens.help import HelpScreen
 from updeck.tui.dashboard.screens.home import HomeScreen
 from updeck.tui.dashboard.screens.project import ProjectScreen
+from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 from updeck.tui.dashboard.widgets.checklist import Checklist
 
 from tests.support.tui import (
@@ -252,8 +253,11 @@ async def test_change_by_another_process_appears_within_a_second(env: dict[str, 
         start = asyncio.get_running_loop().time()
         assert await wait_for(pilot, lambda: "switching DNS now" in screen_text(app), 3.0)
         assert asyncio.get_running_loop().time() - start < 1.5
-        assert any(n[1].get("title") == "bob" and "switching DNS now" in n[0]
-                   for n in app.notes)  # type: ignore[attr-defined]
+        # Said in the one-line notice bar, never as a toast over the header.
+        notice = app.screen.query_one(NoticeBar)
+        assert notice.display and notice.text.startswith("bob: ") and \
+            "switching DNS now" in notice.text
+        assert not any("switching DNS now" in n[0] for n in app.notes)  # type: ignore[attr-defined]
         # A second repository (another writer) moving an item shows too.
         Repository(env["db"]).submit(env["pid"], MoveItem(
             item="inventory", action=ItemAction.START, by=BOB, at=FIXED_NOW))

@@ -328,17 +328,11 @@ class UpdeckApp(App[int]):
             screen.project_updated(live, fresh)
 
     def _announce(self, events: list[Event]) -> None:
-        from updeck.tui.dashboard.format import describe, plain
+        """Other operators' changes: the one-line notice bar and a mark in the status log
+        of the screen showing them (never a toast over the header)."""
+        from updeck.tui.dashboard.notices import announce
 
-        by: dict[str, list[Event]] = {}
-        for event in events:
-            by.setdefault(event.by.user, []).append(event)
-        for user, theirs in list(by.items())[:3]:
-            if len(theirs) == 1:
-                text = plain(describe(theirs[0]))
-            else:
-                text = f"{len(theirs)} changes, last: {plain(describe(theirs[-1]))}"
-            self.notify(text[:160], title=f"{plain(user)}", timeout=5, markup=False)
+        announce(self, events)
 
     def on_project_failed(self, message: ProjectFailed) -> None:
         live = self.live.get(message.project_id)

@@ -37,8 +37,10 @@ PROJECT_BINDINGS: list[BindingType] = [
     Binding("dollar_sign", "record_cost", "Cost", show=False, id="project.cost"),
     Binding("W", "plan_window", "Plan window", show=False, id="project.plan-window"),
     Binding("slash", "filter", "Filter", id="project.filter"),
+    Binding("M", "mine", "Mine", show=False, id="project.mine"),
     Binding("l", "focus_log", "Log", show=False, id="project.log"),
-    Binding("p", "toggle_panel", "Panel", show=False, id="project.panel"),
+    Binding("p", "toggle_panel", "Panel", id="project.panel"),
+    Binding("z", "zoom", "Zoom", id="project.zoom"),
     Binding("c", "cutover", "Cutover", id="project.cutover"),
     Binding("t", "timeline", "Timeline", show=False, id="project.timeline"),
     Binding("L", "lesson", "Lesson", show=False, id="project.lesson"),
@@ -81,9 +83,14 @@ ACTION_HELP: dict[str, str] = {
     "approve": "record a go or no-go on the selected approval",
     "note": "add a note to the status log",
     "verify": "run the selected item's verify command and record the result",
-    "filter": "filter the checklist: words, owner:NAME, state:todo, kind:check, stream:NAME, late, ready",
+    "filter": "filter the checklist: words, owner:NAME, owner:me, state:todo, kind:check, "
+              "stream:NAME, late, ready; a leading * searches every phase",
+    "mine": "my items across every phase (the filter * owner:me); M again clears it",
     "focus_log": "move to the status log (t: kind filter, o: operator filter, End: follow)",
-    "toggle_panel": "show or hide the phase panel",
+    "toggle_panel": "show or hide the phase panel (budget: 3 Plan; traceability: 2 Reqs, "
+                    "4 Test; audiences: 5 Comms; metrics: 7 Monitor)",
+    "zoom": "zoom the focused pane (checklist, detail, panel, log) to the full screen; "
+            "z or esc again to go back",
     "cutover": "open the cutover view",
     "timeline": "open the timeline: plan against actual, ◆ critical path, now/decide-by/PONR/end",
     "lesson": "note a lesson learned (updeck review lists the lessons)",

@@ -20,15 +20,16 @@ class FilterDialog(Dialog[str]):
             yield Static("Filter the checklist", classes="dialog-title")
             yield Input(value=self.current, placeholder="owner:dba state:todo words", id="query")
             yield Static("", id="error", classes="dialog-error", markup=False)
-            yield Static("words match id/title/owner; owner:NAME  state:todo,running,done,"
-                         "failed,skipped,blocked,open  kind:KIND  stream:NAME  late  ready\n"
+            yield Static("words match id/title/owner; owner:NAME owner:me  state:todo,running,"
+                         "done,failed,skipped,blocked,open  kind:KIND  stream:NAME  late  ready;  "
+                         "* first: every phase\n"
                          "enter: apply (empty clears)   esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        parsed = ItemFilter.parse(event.value)
+        parsed = ItemFilter.parse(event.value, me=("me",))
         if parsed.errors:
             self.query_one("#error", Static).update("; ".join(parsed.errors))
             return

@@ -48,7 +48,15 @@ def _key(key: str) -> str:
 
 
 class HelpScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll('down')", "Down", show=False, id="help.down"),
+        Binding("k,up", "scroll('up')", "Up", show=False, id="help.up"),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("home,g", "scroll('home')", "Top", show=False),
+        Binding("end,G", "scroll('end')", "Bottom", show=False),
+    ]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__()
@@ -88,7 +96,8 @@ class HelpScreen(Screen[None]):
             if read_only and self.under.check_action(b.action.split("(")[0], ()) is False:
                 continue
             keys.add_row(_key(b.key), ACTION_HELP.get(b.action, b.description))
-        keys.add_row("j/k, ↑/↓", "move;  tab: next pane")
+        keys.add_row("j/k, ↑/↓", "move;  tab: next pane;  PgUp/PgDn, Home/End (g/G): page, "
+                     "first, last")
         keys.add_row("ctrl+p", "command palette: every action, searchable")
         keys.add_row("?, F1", "this help;  esc closes it")
         parts.append(keys)
@@ -119,6 +128,19 @@ class HelpScreen(Screen[None]):
 
             parts.extend(team_renderables(state, operator))
         return Group(*parts)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body", VerticalScroll).focus()
+
+    def action_scroll(self, where: str) -> None:
+        """Scroll the help without Tab first: j/k, arrows, PageUp/PageDown, Home/End."""
+        body = self.query_one("#help-body", VerticalScroll)
+        {"down": lambda: body.scroll_down(animate=False),
+         "up": lambda: body.scroll_up(animate=False),
+         "page_down": lambda: body.scroll_page_down(animate=False),
+         "page_up": lambda: body.scroll_page_up(animate=False),
+         "home": lambda: body.scroll_home(animate=False),
+         "end": lambda: body.scroll_end(animate=False)}[where]()
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -23,6 +23,7 @@ from updeck.tui.dashboard.widgets.header_clock import HeaderClock
 from updeck.tui.dashboard.widgets.item_detail import ItemDetail
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
 from updeck.tui.dashboard.widgets.metrics import MetricsPanel
+from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 from updeck.tui.dashboard.widgets.phase_bar import PhaseBar
 from updeck.tui.dashboard.widgets.status_log import StatusLog
 from updeck.tui.dashboard.widgets.traceability import TraceabilityPanel
@@ -58,6 +59,7 @@ class ProjectScreen(ProjectActions):
     def compose(self) -> ComposeResult:
         yield HeaderClock(id="clock")
         yield PhaseBar(id="phases")
+        yield NoticeBar(id="notice")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Static("", id="filter-bar", markup=False)
@@ -130,7 +132,8 @@ class ProjectScreen(ProjectActions):
         checklist.show(view.state, self.phase, late=view.late)
         info = next(p for p in view.phases if p.id == self.phase)
         phase = PHASES[info.number - 1]
-        checklist.border_title = f"{info.number} {phase.title}"
+        checklist.border_title = f"{info.number} {phase.title}" if not self.filter.all_phases \
+            else "All phases"
         gate_word = {"passed": "gate passed", "open": f"gate held by {len(info.holding)}",
                      "failed": "gate held: failed item", "nogo": "gate held: NO-GO",
                      "empty": "no items"}[info.gate]
@@ -171,6 +174,7 @@ class ProjectScreen(ProjectActions):
 
     def tick(self) -> None:
         """Once a second: the clock, the forecast, the running times."""
+        self.query_one(NoticeBar).expire()
         if self.live is None or self.dashboard.top_screen is not self:
             return
         now = self.now()
@@ -203,6 +207,12 @@ class ProjectScreen(ProjectActions):
             item = self.current_item
             return self.live is None or item is None or \
                 self.live.state.specs[item].kind != "metric"
+        if action == "approve":  # only on an approval item: the key bar has 80 columns
+            item = self.current_item
+            return self.live is None or item is None or \
+                not self.live.state.specs[item].is_approval
+        if action == "toggle_panel":
+            return not self.has_panel
         return False
 
     def _select_phase(self, phase_id: str) -> None:
@@ -228,6 +238,11 @@ class ProjectScreen(ProjectActions):
             detail.focus()
 
     def action_toggle_panel(self) -> None:
+        if not self.has_panel:
+            from updeck.tui.dashboard.screens.panels import no_panel_text
+
+            self.query_one(NoticeBar).alert(no_panel_text(self.phase))
+            return
         if self.size.width < NARROW:
             # Narrow: the phase panel takes the place of the detail (and the log).
             self._narrow_panel = not self._narrow_panel
@@ -246,7 +261,21 @@ class ProjectScreen(ProjectActions):
         else:
             log.focus()
 
+    @property
+    def has_panel(self) -> bool:
+        return any(self.phase in panel.PHASES for panel in self.query(PhasePanel))
+
+    def action_zoom(self) -> None:
+        from updeck.tui.dashboard import zoom
+
+        zoom.toggle(self)
+        self._update_detail()
+
     def action_back(self) -> None:
+        from updeck.tui.dashboard import zoom
+
+        if zoom.unzoom(self):
+            return
         if self.show_detail:
             self.show_detail = False
             self._narrow_panel = False
@@ -276,6 +305,11 @@ class ProjectScreen(ProjectActions):
 
         self.app.push_screen(TimelineScreen(self.project_id))
 
+    def action_mine(self) -> None:
+        """My items across every phase (``* owner:me``); again to go back."""
+        mine = "* owner:me"
+        self._apply_filter("" if self.filter.source == mine else mine)
+
     def action_filter(self) -> None:
         from updeck.tui.dashboard.screens.filter import FilterDialog
 
@@ -284,7 +318,7 @@ class ProjectScreen(ProjectActions):
     def _apply_filter(self, query: str | None) -> None:
         if query is None:
             return
-        self.filter = ItemFilter.parse(query)
+        self.filter = ItemFilter.parse(query, me=(self.app.operator.user,))  # type: ignore[attr-defined]
         checklist = self.query_one("#checklist", Checklist)
         checklist.set_filter(self.filter)
         self._update_filter_bar()

@@ -10,7 +10,7 @@ from updeck.models.schedule import Schedule
 from updeck.models.state import ProjectState
 
 
-class PhasePanel(Static):
+class PhasePanel(Static, can_focus=True):
     """A panel that draws itself from a state; subclasses implement :meth:`build`."""
 
     TITLE = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +22,8 @@ from updeck.models.template import ItemSpec
 from updeck.models.timeline import planned_critical_path
 from updeck.tui.dashboard.format import RICH_STATUS_STYLE, dur, plain
 from updeck.tui.dashboard.widgets.stream_groups import grouped_rows, header_text, is_header
+
+PLANNED_ORDER = ("execute", "monitor")  # phases listed by planned start, not template order
 
 STATE_ALIASES = {
     "todo": {ItemStatus.TODO}, "running": {ItemStatus.IN_PROGRESS},
@@ -46,14 +49,25 @@ class ItemFilter:
     ready: bool = False
     errors: list[str] = field(default_factory=list)
     source: str = ""
+    all_phases: bool = False  # ``*`` (alone or in front): every phase, not just the one shown
 
     @classmethod
-    def parse(cls, query: str) -> ItemFilter:
+    def parse(cls, query: str, me: tuple[str, ...] = ()) -> ItemFilter:
+        """``me``: the names ``owner:me`` stands for (the operator, and roles they hold)."""
         result = cls(source=query.strip())
         for word in query.split():
+            if word.startswith("*"):
+                result.all_phases = True
+                word = word[1:]
+                if not word:
+                    continue
             key, sep, value = word.partition(":")
             key_l = key.lower()
-            if sep and key_l == "owner":
+            if sep and key_l == "owner" and value.lower() == "me":
+                result.owners.extend(m.lower() for m in me)
+                if not me:
+                    result.errors.append("owner:me: no operator known")
+            elif sep and key_l == "owner":
                 result.owners.append(value.lower())
             elif sep and key_l in ("state", "status", "is"):
                 for part in value.lower().split(","):
@@ -78,7 +92,7 @@ class ItemFilter:
     @property
     def active(self) -> bool:
         return bool(self.text or self.owners or self.states or self.kinds or self.streams
-                    or self.late or self.ready)
+                    or self.late or self.ready or self.all_phases)
 
     def matches(self, spec: ItemSpec, state: ProjectState, late: set[str]) -> bool:
         run = state.items[spec.id]
@@ -100,6 +114,37 @@ class ItemFilter:
             if not all(t in hay for t in self.text):
                 return False
         return True
+
+
+ROW_FIXED = 2 + 10 + 7 + 5  # cursor, state word, time, mark
+OWNER_W = 11
+ID_CAP = 24  # the id column never takes more
+ID_MIN = 8  # below this the id column hides rather than show a stub
+TITLE_WANTS = 48  # the title is served first, up to this (or its longest) width
+
+
+def ordered_items(state: ProjectState, phase: str, all_phases: bool = False) -> list[ItemSpec]:
+    """One phase's items (every phase's, in phase order, when ``all_phases``); execute and
+    monitor in planned order (planned start, then dependencies before dependents)."""
+    from updeck.models.phases import PHASES
+
+    phases = [p.id for p in PHASES] if all_phases else [phase]
+    out: list[ItemSpec] = []
+    for phase_id in phases:
+        specs = state.phase_items(phase_id)
+        if phase_id in PLANNED_ORDER and specs:
+            from updeck.models.plan import plan_for
+
+            plan = plan_for(state)
+
+            specs = sorted(specs, key=lambda spec, plan=plan: _planned(plan, spec.id))
+        out.extend(specs)
+    return out
+
+
+def _planned(plan: Any, item_id: str) -> tuple[bool, int, int]:
+    start = plan.planned_start.get(item_id)
+    return (start is None, start or 0, plan.index.get(item_id, 0))
 
 
 class Checklist(ScrollView, can_focus=True):
@@ -136,6 +181,7 @@ class Checklist(ScrollView, can_focus=True):
         self.running_elapsed: dict[str, float] = {}
         self.rows: list[str] = []
         self._cache: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        self._id_width: tuple[tuple[object, ...], int] | None = None
 
     # --- data -----------------------------------------------------------------
 
@@ -181,7 +227,7 @@ class Checklist(ScrollView, can_focus=True):
         if state is None:
             self.rows = []
         else:
-            specs = state.phase_items(self.phase)
+            specs = ordered_items(state, self.phase, self.filter.all_phases)
             if self.filter.active:
                 specs = [s for s in specs if self.filter.matches(s, state, self.late)]
             self.rows = grouped_rows(specs)
@@ -303,10 +349,25 @@ class Checklist(ScrollView, can_focus=True):
         return cached[1]
 
     def id_width(self, width: int = 80) -> int:
-        if not self.rows:
-            return 8
-        cap = 14 if width < 90 else 20
-        return min(cap, max((len(r) for r in self.rows[:500] if not is_header(r)), default=8))
+        """The id column: what the titles leave (the title gets the width first); 0 hides
+        it (the detail and the filter still show and find ids)."""
+        if not self.rows or self.state is None:
+            return 0
+        key = (width, len(self.rows), self.rows[0], self.rows[-1], self.phase)
+        if self._id_width is not None and self._id_width[0] == key:
+            return self._id_width[1]
+        rows = [r for r in self.rows[:500] if not is_header(r)]
+        if not rows:
+            return 0
+        specs = self.state.specs
+        longest_title = max(len(specs[r].title) + 2 for r in rows)
+        longest_id = min(ID_CAP, max(len(r) for r in rows))
+        room = width - ROW_FIXED - (OWNER_W if width >= 70 else 0) - \
+            min(longest_title, TITLE_WANTS) - 1
+        idw = min(longest_id, room)
+        idw = idw if idw >= ID_MIN else 0
+        self._id_width = (key, idw)
+        return idw
 
     def row_text(self, item_id: str, width: int, selected: bool) -> Text:
         assert self.state is not None
@@ -316,18 +377,18 @@ class Checklist(ScrollView, can_focus=True):
         status = run.status
         idw = self.id_width(width)
         show_owner = width >= 70
-        owner_w = 11 if show_owner else 0
+        owner_w = OWNER_W if show_owner else 0
         time_w = 7
-        mark_w = 5
-        fixed = 2 + 10 + idw + 1 + owner_w + time_w + mark_w
+        fixed = ROW_FIXED + (idw + 1 if idw else 0) + owner_w
         title_w = max(8, width - fixed)
 
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("▸ " if selected else "  ")
         line.append(f"{STATUS_SYMBOL[status]} {STATUS_WORD[status]:<8}",
                     style=RICH_STATUS_STYLE[status])
-        ident = item_id if len(item_id) <= idw else item_id[: idw - 1] + "…"
-        line.append(f"{ident:<{idw}} ", style="dim" if status is ItemStatus.SKIPPED else "")
+        if idw:
+            ident = item_id if len(item_id) <= idw else item_id[: idw - 1] + "…"
+            line.append(f"{ident:<{idw}} ", style="dim" if status is ItemStatus.SKIPPED else "")
         title = Text(no_wrap=True)
         if status is ItemStatus.TODO and self.state.open_dependencies(item_id):
             title.append("⧗ ", style="magenta")  # waiting for its dependencies

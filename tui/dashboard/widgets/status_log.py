@@ -15,7 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from updeck.models.events import Event, EventKind
-from updeck.tui.dashboard.format import event_line
+from updeck.tui.dashboard.format import event_line, stamp
 
 KIND_GROUPS: dict[str, set[EventKind]] = {
     "moves": {EventKind.ITEM_STARTED, EventKind.ITEM_DONE, EventKind.ITEM_FAILED,
@@ -53,6 +53,7 @@ class StatusLog(ScrollView, can_focus=True):
         self.unseen = 0
         self.follow = True  # stick to the newest entry until the user scrolls up
         self.loading = False
+        self.others: set[int] = set()  # seqs of other operators' changes seen live: marked
 
     # --- data -----------------------------------------------------------------
 
@@ -83,6 +84,11 @@ class StatusLog(ScrollView, can_focus=True):
         self._update_title()
         self.refresh()
         return len(fresh)
+
+    def mark_others(self, seqs: Iterable[int]) -> None:
+        """Highlight these entries: changes other operators made while we watched."""
+        self.others.update(seqs)
+        self.refresh()
 
     def _to_end(self) -> None:
         self.follow = True
@@ -172,7 +178,11 @@ class StatusLog(ScrollView, can_focus=True):
                 return Strip([Segment(" " + text, dim)]).extend_cell_length(width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         event = self.events[self.shown[index]]
-        line = event_line(event, getattr(self.app, "now", lambda: None)())
+        today = getattr(self.app, "now", lambda: None)()
+        line = event_line(event, today)
+        if event.seq in self.others:  # someone else's change, seen live: marked
+            start = len(stamp(event.at, today)) + 1
+            line.stylize("bold reverse", start, start + 10)
         line.truncate(width, overflow="ellipsis")
         base = self.rich_style
         return Strip(list(line.render(self.app.console))).crop_extend(0, width, base).apply_style(base)
