@@ -45,10 +45,12 @@ from updeck.storage.repository import Repository  # noqa: E402
 ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
 EMPTY_APP = """
 from textual.app import App
-from textual.widgets import Static
+from textual.widgets import Footer, Header, Static
 class Empty(App):
     def compose(self):
+        yield Header()
         yield Static("EMPTY-APP-READY")
+        yield Footer()
 Empty().run()
 """
 
@@ -204,6 +206,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the first-screen runs (no key latency)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="updeck-bench-tui-"))
@@ -219,10 +223,13 @@ def main() -> None:
                XDG_DATA_HOME=str(tmp / "xdg-data"), XDG_CONFIG_HOME=str(tmp / "xdg-config"))
     updeck = str(Path(sys.executable).parent / "updeck")
     python = sys.executable
-    empty, full, rss = [], [], []
-    for _ in range(args.runs):
+    empty, full, rss, demo = [], [], [], []
+    for run in range(args.runs):
         seconds, _ = spawn_until([python, "-c", EMPTY_APP], b"EMPTY-APP-READY", env)
         empty.append(seconds * 1000)
+        seconds, _ = spawn_until([updeck, "demo", "--db", str(tmp / f"demo{run}")],
+                                 b" done \xc2\xb7 ", env)
+        demo.append(seconds * 1000)
         seconds, mib = spawn_until([updeck, "--db", str(data), "open", PID], b" done \xc2\xb7 ",
                                    env, settle_for=2.5)
         full.append(seconds * 1000)
@@ -231,6 +238,15 @@ def main() -> None:
     line("empty Textual app (reference)", empty)
     line(f"updeck open ({args.events} events)", full, "< 1000 ms")
     line("memory (RSS), project and whole log loaded", rss, "< 200 MiB", unit="MiB")
+    line("updeck demo (a fresh demo project)", demo)
+    floor = statistics.median(empty)
+    print(f"  ratio to the empty app (medians, same run): demo "
+          f"{statistics.median(demo) / floor:.2f}x (target <= 1.7x), "
+          f"open {args.items} items / {args.events} events "
+          f"{statistics.median(full) / floor:.2f}x (target <= 2x)", flush=True)
+    if args.first_only:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
 
     latencies, ticks = asyncio.run(key_latency(data, args.keys))
     print("in the running app (in-process, Key events as the driver posts them):")

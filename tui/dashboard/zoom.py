@@ -23,8 +23,13 @@ def focused_pane(screen: Any) -> Widget:
     return screen.query_one("#checklist")  # type: ignore[no-any-return]
 
 
+def _marked(screen: Any) -> list[Widget]:
+    return [w for w in screen.walk_children(Widget) if w.has_class("-zoomed")]
+
+
 def zoomed(screen: Any) -> Widget | None:
-    found = list(screen.query(".-zoomed").exclude("#main, #left, #side"))
+    """The zoomed pane, if any."""
+    found = [w for w in _marked(screen) if w.id not in ("main", "left", "side")]
     return found[0] if found else None
 
 
@@ -34,7 +39,7 @@ def toggle(screen: Any) -> Widget | None:
         unzoom(screen)
         return None
     pane = focused_pane(screen)
-    for node in screen.query(".-zoomed"):
+    for node in _marked(screen):
         node.remove_class("-zoomed")
     node: Any = pane
     while node is not None and node is not screen:
@@ -50,7 +55,7 @@ def unzoom(screen: Any) -> bool:
     """Back to the normal layout; False when nothing was zoomed."""
     if not screen.has_class("-zoom"):
         return False
-    for node in screen.query(".-zoomed"):
+    for node in _marked(screen):
         node.remove_class("-zoomed")
     screen.remove_class("-zoom")
     return True

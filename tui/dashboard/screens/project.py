@@ -322,4 +322,6 @@ class ProjectScreen(ProjectActions):
         checklist = self.query_one("#checklist", Checklist)
         checklist.set_filter(self.filter)
         self._update_filter_bar()
+        if self.view is not None:
+            self._redraw(self.now())  # the title says "All phases"
         self.poll_soon()
