@@ -172,3 +172,26 @@ async def test_mine_lists_my_items_across_phases(env: dict[str, Any]) -> None:
         await pilot.press("M")
         await settle(pilot, app)
         assert "inventory" in checklist.rows and "markup-trap" in checklist.rows
+
+
+@SIZES
+async def test_log_search_by_operator_item_kind_and_words(
+        env: dict[str, Any], size: tuple[int, int]) -> None:
+    repo = Repository(env["db"])
+    repo.submit(env["pid"], AddNote(text="disk at 80%", item="inventory", by=BOB, at=FIXED_NOW))
+    repo.submit(env["pid"], MoveItem(item="inventory", action=ItemAction.START, by=BOB,
+                                     at=FIXED_NOW))
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        log = app.screen.query_one(StatusLog)
+        await pilot.press("l", "z", "slash")
+        await pilot.pause()
+        await pilot.press(*"by:bob kind:notes disk", "enter")
+        await pilot.pause()
+        assert [log.events[i].payload.get("text") for i in log.shown] == ["disk at 80%"]
+        assert "search: by:bob kind:notes disk (1)" in screen_text(app)
+        log.set_search("item:inventory")
+        assert len(log.shown) == 2
+        log.set_search("")
+        assert len(log.shown) == len(log.events)

@@ -97,3 +97,40 @@ def test_cutover(snap_compare: Any, data: tuple[Path, str], size: tuple[int, int
         await loaded(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zoomed_log_with_notice(snap_compare: Any, data: tuple[Path, str],
+                                size: tuple[int, int]) -> None:
+    """Issue 17: bob's changes in the notice bar under the header, marked in the log,
+    and the log zoomed to the whole body (z)."""
+    db, pid = data
+    app = make(db, project_id=pid)
+
+    async def run_before(pilot: Any) -> None:
+        await loaded(pilot)
+        from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
+
+        events = pilot.app.live[pid].events[-3:]
+        pilot.app.screen.query_one(NoticeBar).changes(events)
+        for log in pilot.app.screen.query("#log"):
+            log.mark_others(e.seq for e in events)
+        await pilot.press("l", "z")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_execute_in_planned_order_and_help(snap_compare: Any, data: tuple[Path, str],
+                                           size: tuple[int, int]) -> None:
+    """Issue 17: the execute phase (planned order, no panel so no p in the key bar)."""
+    db, pid = data
+    app = make(db, project_id=pid)
+
+    async def run_before(pilot: Any) -> None:
+        await loaded(pilot)
+        await pilot.press("6")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

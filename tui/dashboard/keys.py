@@ -86,7 +86,8 @@ ACTION_HELP: dict[str, str] = {
     "filter": "filter the checklist: words, owner:NAME, owner:me, state:todo, kind:check, "
               "stream:NAME, late, ready; a leading * searches every phase",
     "mine": "my items across every phase (the filter * owner:me); M again clears it",
-    "focus_log": "move to the status log (t: kind filter, o: operator filter, End: follow)",
+    "focus_log": "move to the status log (/: search, t: kind filter, o: operator filter, "
+                 "End: follow, z: zoom)",
     "toggle_panel": "show or hide the phase panel (budget: 3 Plan; traceability: 2 Reqs, "
                     "4 Test; audiences: 5 Comms; metrics: 7 Monitor)",
     "zoom": "zoom the focused pane (checklist, detail, panel, log) to the full screen; "

@@ -120,9 +120,15 @@ class HelpScreen(Screen[None]):
         for mark, meaning in MARKS:
             marks.add_row(mark, meaning)
         parts.append(marks)
-        parts.append(Text("\nStatus log: l focuses it; t cycles the kind filter, o the operator "
-                          "filter, End follows new entries. Other operators' changes appear "
-                          "within a second, with a notice naming who made them."))
+        parts.append(Text("\nStatus log: l focuses it; / searches it (words, by:NAME, item:ID, "
+                          "kind:moves|approvals|notes|verify|window); t cycles the kind filter, "
+                          "o the operator filter, End follows new entries, z zooms it. Other "
+                          "operators' changes appear within a second: counted in the notice "
+                          "bar under the header (\"3 changes by priya, last: …\") and their "
+                          "names marked in the log."))
+        parts.append(Text("\nCutover view (c): s starts the next ready item, d marks the "
+                          "running one done, w records that the window opened (or closed), "
+                          "W plans it, R starts the rollback (asks why), n adds a note."))
         if state is not None and operator is not None:
             from updeck.tui.dashboard.widgets.team_panel import team_renderables
 

@@ -15,7 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from updeck.models.events import Event, EventKind
-from updeck.tui.dashboard.format import event_line, stamp
+from updeck.tui.dashboard.format import describe, event_line, stamp
 
 KIND_GROUPS: dict[str, set[EventKind]] = {
     "moves": {EventKind.ITEM_STARTED, EventKind.ITEM_DONE, EventKind.ITEM_FAILED,
@@ -41,6 +41,7 @@ class StatusLog(ScrollView, can_focus=True):
         Binding("home,g", "scroll_home", "Oldest", show=False),
         Binding("t", "cycle_kind", "Kind filter", id="log.kind"),
         Binding("o", "cycle_operator", "Operator filter", id="log.operator"),
+        Binding("slash", "search", "Search", id="log.search"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -49,6 +50,11 @@ class StatusLog(ScrollView, can_focus=True):
         self.shown: list[int] = []  # indices into events that pass the filter
         self.kind_filter = "all"
         self.operator_filter = ""  # "" = everyone
+        self.search = ""  # words, by:NAME, item:ID, kind:KIND (the / search)
+        self._words: list[str] = []
+        self._items: list[str] = []
+        self._by: list[str] = []
+        self._kinds: set[EventKind] = set()
         self.last_seq = 0
         self.unseen = 0
         self.follow = True  # stick to the newest entry until the user scrolls up
@@ -99,7 +105,37 @@ class StatusLog(ScrollView, can_focus=True):
     def _passes(self, event: Event) -> bool:
         if self.kind_filter != "all" and event.kind not in KIND_GROUPS[self.kind_filter]:
             return False
-        return not (self.operator_filter and event.by.user != self.operator_filter)
+        if self.operator_filter and event.by.user != self.operator_filter:
+            return False
+        if not self.search:
+            return True
+        if self._kinds and event.kind not in self._kinds:
+            return False
+        if self._by and event.by.user.lower() not in self._by:
+            return False
+        if self._items and (event.item or "").lower() not in self._items:
+            return False
+        if self._words:
+            hay = f"{event.by.user} {describe(event)}".lower()
+            return all(w in hay for w in self._words)
+        return True
+
+    def set_search(self, query: str) -> None:
+        """``/`` on the log: words, ``by:NAME``, ``item:ID``, ``kind:GROUP`` (all must hold)."""
+        self.search = query.strip()
+        self._words, self._items, self._by, self._kinds = [], [], [], set()
+        for word in self.search.split():
+            key, sep, value = word.partition(":")
+            key, value = key.lower(), value.lower()
+            if sep and key in ("by", "operator", "who"):
+                self._by.append(value)
+            elif sep and key == "item":
+                self._items.append(value)
+            elif sep and key == "kind" and value in KIND_GROUPS:
+                self._kinds |= KIND_GROUPS[value]
+            else:
+                self._words.append(word.lower())
+        self._refilter()
 
     def _refilter(self, follow: bool = True) -> None:
         self.shown = [i for i, e in enumerate(self.events) if self._passes(e)]
@@ -127,6 +163,8 @@ class StatusLog(ScrollView, can_focus=True):
             parts.append(f"kind: {self.kind_filter}")
         if self.operator_filter:
             parts.append(f"by: {self.operator_filter}")
+        if self.search:
+            parts.append(f"search: {self.search} ({len(self.shown)})")
         if self.unseen:
             parts.append(f"↓ {self.unseen} new (End to follow)")
         self.border_title = " · ".join(parts)
@@ -137,6 +175,15 @@ class StatusLog(ScrollView, can_focus=True):
         self._to_end()
         self.unseen = 0
         self._update_title()
+
+    def action_search(self) -> None:
+        from updeck.tui.dashboard.screens.log_search import LogSearchDialog
+
+        def done(query: str | None) -> None:
+            if query is not None:
+                self.set_search(query)
+
+        self.app.push_screen(LogSearchDialog(self.search), done)
 
     def action_cycle_kind(self) -> None:
         index = KIND_CYCLE.index(self.kind_filter)
