@@ -4,9 +4,8 @@ scrolls, titles that get the width, planned order, filters across phases."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import io
+from typing import Any
 
 import pytest
 from rich.console import Console

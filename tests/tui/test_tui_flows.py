@@ -18,8 +18,8 @@ from updeck.tui.dashboard.screens.cutover import CutoverScreen
 from updeck.tui.dashboard.screens.help import HelpScreen
 from updeck.tui.dashboard.screens.home import HomeScreen
 from updeck.tui.dashboard.screens.project import ProjectScreen
-from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 from updeck.tui.dashboard.widgets.checklist import Checklist
+from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 
 from tests.support.tui import (
     ALICE,

@@ -39,8 +39,8 @@ def toggle(screen: Any) -> Widget | None:
         unzoom(screen)
         return None
     pane = focused_pane(screen)
-    for node in _marked(screen):
-        node.remove_class("-zoomed")
+    for old in _marked(screen):
+        old.remove_class("-zoomed")
     node: Any = pane
     while node is not None and node is not screen:
         node.add_class("-zoomed")

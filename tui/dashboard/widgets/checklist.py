@@ -137,7 +137,8 @@ def ordered_items(state: ProjectState, phase: str, all_phases: bool = False) -> 
 
             plan = plan_for(state)
 
-            specs = sorted(specs, key=lambda spec, plan=plan: _planned(plan, spec.id))
+            starts = {spec.id: _planned(plan, spec.id) for spec in specs}
+            specs = sorted(specs, key=lambda spec: starts[spec.id])
         out.extend(specs)
     return out
 
