@@ -194,3 +194,28 @@ async def test_log_search_by_operator_item_kind_and_words(
         assert len(log.shown) == 2
         log.set_search("")
         assert len(log.shown) == len(log.events)
+
+
+async def test_new_project_dialog_at_80x24_keeps_selection_and_typed_text(
+        env: dict[str, Any]) -> None:
+    from textual.widgets import Input, OptionList
+
+    app = make_app(env)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app, 0.2)
+        await pilot.press("n")
+        assert await wait_for(pilot, lambda: "✔ tui-test" in screen_text(app), 10.0)
+        await pilot.press("enter")  # the first good template
+        assert await wait_for(pilot, lambda: "Cluster name" in screen_text(app), 10.0)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        # the chosen template is still in view in the (now small) list
+        assert any("✔ tui-test" in line for line in lines[:10]), "\n".join(lines)
+        await pilot.press(*"Payroll", "tab", "ctrl+u", *"pg-pay")
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("enter")  # on the list again: the same template
+        await settle(pilot, app)
+        screen = app.screen
+        assert screen.query_one("#name", Input).value == "Payroll"
+        assert screen.query_one("#var-cluster", Input).value == "pg-pay"

@@ -55,7 +55,9 @@ class NewProjectScreen(Dialog[str]):
         from updeck.storage.templates import discover
 
         self.query_one("#templates", OptionList).focus()
-        self.query_one("#form").display = False
+        form = self.query_one("#form")
+        form.display = False
+        form.can_focus = False  # shift+tab goes from the name straight back to the list
         dashboard(self).background(lambda: TemplatesFound(discover()), group="templates",
                                    name="template search", target=self)
 
@@ -93,6 +95,9 @@ class NewProjectScreen(Dialog[str]):
             return
         entry = self.entries[int(event.option.id)]
         path = entry.path
+        if self.loaded is not None and getattr(self.loaded, "path", None) == path:
+            self.query_one("#name", Input).focus()  # the same template: keep what was typed
+            return
 
         def load() -> TemplateLoaded:
             from updeck.storage.templates import TemplateErrors, TemplateNotFound, find_template
@@ -121,19 +126,35 @@ class NewProjectScreen(Dialog[str]):
             info.append(f", window {dur(template.window_duration)}")
         self.query_one("#template-info", Static).update(info)
         box = self.query_one("#variables", Vertical)
+        typed = {i.id: i.value for i in box.query(Input) if i.id}  # kept across templates
         box.remove_children()
         widgets: list[Widget] = []
         for var in template.variables:
             prompt = var.prompt or var.name
             flag = " (required)" if var.required and var.default is None else ""
             widgets.append(Label(f"{plain(prompt)}{flag}  [{var.name}]", markup=False))
-            widgets.append(Input(value=var.default or "", placeholder=var.name,
-                                 id=f"var-{var.name}"))
+            widgets.append(Input(value=typed.get(f"var-{var.name}", var.default or ""),
+                                 placeholder=var.name, id=f"var-{var.name}"))
         if widgets:
             box.mount_all(widgets)
         self.query_one("#form").display = True
+        self.add_class("-chosen")  # the list gets small: keep the chosen template in view
+        self._keep_choice_in_view()
         self.query_one("#name", Input).focus()
         self.query_one("#error", Static).update("")
+
+    def on_resize(self) -> None:
+        self._keep_choice_in_view()
+
+    def _keep_choice_in_view(self) -> None:
+        """After the form appears (and the list shrinks) scroll the chosen one into view:
+        twice after refresh, once the new layout has given the list its height."""
+        options = self.query_one("#templates", OptionList)
+
+        def scroll() -> None:
+            options.scroll_to_highlight(top=True)
+
+        self.call_after_refresh(lambda: self.call_after_refresh(scroll))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
