@@ -219,3 +219,27 @@ async def test_new_project_dialog_at_80x24_keeps_selection_and_typed_text(
         screen = app.screen
         assert screen.query_one("#name", Input).value == "Payroll"
         assert screen.query_one("#var-cluster", Input).value == "pg-pay"
+
+
+@SIZES
+async def test_tab_reaches_the_panel_and_z_zooms_it(env: dict[str, Any],
+                                                    size: tuple[int, int]) -> None:
+    from updeck.tui.dashboard.widgets.budget import BudgetPanel
+
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        if size == SMALL:
+            await pilot.press("p")  # at 80 columns the panel takes the detail's place
+        await pilot.pause()
+        panel = app.screen.query_one(BudgetPanel)
+        for _ in range(4):
+            if app.focused is panel:
+                break
+            await pilot.press("tab")
+        assert app.focused is panel
+        await pilot.press("z")
+        await pilot.pause()
+        assert panel.size.height >= size[1] - 10 and panel.size.width >= size[0] - 4
+        assert "budget planned" in screen_text(app)

@@ -261,6 +261,10 @@ class ProjectScreen(ProjectActions):
         else:
             log.focus()
 
+    def action_focus_next(self) -> None:
+        """tab: the next pane (checklist, detail, panel, log)."""
+        self.focus_next()
+
     @property
     def has_panel(self) -> bool:
         return any(self.phase in panel.PHASES for panel in self.query(PhasePanel))
