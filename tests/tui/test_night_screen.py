@@ -17,7 +17,7 @@ from updeck.tui.dashboard.widgets.checklist import Checklist, ItemFilter, ordere
 from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 from updeck.tui.dashboard.widgets.status_log import StatusLog
 
-from tests.support.tui import BIG, BOB, FIXED_NOW, SMALL, make_app, screen_text, settle, wait_for
+from tests.support.tui import ALICE, BIG, BOB, FIXED_NOW, SMALL, make_app, screen_text, settle, wait_for
 
 SIZES = pytest.mark.parametrize("size", [SMALL, BIG], ids=lambda s: f"{s[0]}x{s[1]}")
 
@@ -243,3 +243,18 @@ async def test_tab_reaches_the_panel_and_z_zooms_it(env: dict[str, Any],
         await pilot.pause()
         assert panel.size.height >= size[1] - 10 and panel.size.width >= size[0] - 4
         assert "budget planned" in screen_text(app)
+
+
+async def test_owner_me_covers_the_roles_i_hold(env: dict[str, Any]) -> None:
+    from updeck.models.commands import ChangeTeam
+    from updeck.models.events import Operator
+
+    result = Repository(env["db"]).submit(env["pid"], ChangeTeam(
+        user="carol", role="dba", by=ALICE, at=FIXED_NOW))  # alice made the project
+    assert isinstance(result, list), result
+    app = make_app(env, project_id=env["pid"], operator=Operator("carol", "h"))
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        await pilot.press("M")
+        await settle(pilot, app)
+        assert app.screen.query_one(Checklist).rows == ["inventory", "upgrade"]

@@ -309,6 +309,14 @@ class ProjectScreen(ProjectActions):
 
         self.app.push_screen(TimelineScreen(self.project_id))
 
+    def _me(self) -> tuple[str, ...]:
+        """What ``owner:me`` means: the operator, and the roles they hold in the team."""
+        from updeck.models.authority import roles_held
+
+        user = self.app.operator.user  # type: ignore[attr-defined]
+        roles = roles_held(self.live.state, user) if self.live is not None else ()
+        return (user, *roles)
+
     def action_mine(self) -> None:
         """My items across every phase (``* owner:me``); again to go back."""
         mine = "* owner:me"
@@ -322,7 +330,7 @@ class ProjectScreen(ProjectActions):
     def _apply_filter(self, query: str | None) -> None:
         if query is None:
             return
-        self.filter = ItemFilter.parse(query, me=(self.app.operator.user,))  # type: ignore[attr-defined]
+        self.filter = ItemFilter.parse(query, me=self._me())
         checklist = self.query_one("#checklist", Checklist)
         checklist.set_filter(self.filter)
         self._update_filter_bar()
