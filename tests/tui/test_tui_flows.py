@@ -333,6 +333,9 @@ async def test_help_on_question_mark_and_f1(env: dict[str, Any]) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
+        await pilot.press("pagedown")  # the help scrolls (issue 17): the marks are below
+        await pilot.pause()
+        text += screen_text(app)
         for words in ("start the selected item", "▶ running", "PONR", "NOGO", "filter"):
             assert words in text
         await pilot.press("escape")
