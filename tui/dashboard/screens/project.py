@@ -105,6 +105,8 @@ class ProjectScreen(ProjectActions):
         self.view = project_view(live.state, now)
         if self.phase is None:
             self.phase = self.view.current_phase
+        if not self.query("#log"):  # not composed yet, or torn down as the app exits
+            return
         log = self.query_one("#log", StatusLog)
         if first:
             log.load(live.events, loading=not live.complete)
