@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from updeck.models.plan import build_plan
+from updeck.models.plan import plan_for
 from updeck.models.state import ItemStatus, ProjectState
 from updeck.models.template import ItemSpec
 from updeck.models.timeline import planned_critical_path
@@ -149,7 +149,7 @@ def compare_runs(states: Sequence[ProjectState], window: float | None = None) ->
     counted = [bool(s.project.rehearsal_of) or not any_rehearsal for s in states]
     refs = tuple(RunRef(s.id, s.project.name, s.project.rehearsal_of, c)
                  for s, c in zip(states, counted, strict=True))
-    plan = build_plan(first.specs)
+    plan = plan_for(first)  # cached per project: the dashboard and status built it already
     critical = set(planned_critical_path(plan, first.specs))
     items: list[ItemComparison] = []
     for spec in first.specs.values():
