@@ -135,7 +135,10 @@ def _flat(screen: str) -> str:
     """The toast's words in one line (it wraps its message over several lines, on the
     right half of the screen, beside the checklist's own border)."""
     lines = [line.split("▌", 1)[1] for line in screen.splitlines() if "▌" in line]
-    return " ".join(" ".join(line.replace("│", " ") for line in lines).split())
+    # The toast sits in the lower half now, over the status log: drop the log's border and
+    # scrollbar glyphs that show through beside it.
+    frame = str.maketrans({c: " " for c in "│╮╯─▁▂▃▄▅▆▇█"})
+    return " ".join(" ".join(line.translate(frame) for line in lines).split())
 
 
 def test_a_rollback_started_in_one_dashboard_freezes_forward_work_in_the_other(
