@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,29 +73,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def read_runbook(path: Path) -> str:
-    """The runbook's text; refused at once (exit 2) when it is not a regular file (a pipe,
-    a device, a folder) or is over 1 MiB, before anything waits on it or reads it all."""
+    """The runbook's text through storage's one regular-file reader: refused at once (exit 2)
+    when it is not a regular file (a pipe, a device, a folder) or is over 1 MiB, before
+    anything waits on it or reads it all."""
     from updeck.storage.markdown_rules import MAX_RUNBOOK_BYTES
+    from updeck.storage.safe_files import UnsafeFile, read_regular
 
     try:
-        info = path.stat()
+        data = read_regular(path, limit=MAX_RUNBOOK_BYTES)
+    except UnsafeFile as exc:
+        raise CliError(f"{exc}; import reads a Markdown file of at most 1 MiB", EXIT_USAGE) from None
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise CliError(f"{path} is not a regular file; import reads a Markdown file", EXIT_USAGE)
-    if info.st_size > MAX_RUNBOOK_BYTES:
-        raise CliError(f"{path} is {info.st_size // 1024} KiB, over the 1 MiB a runbook may have; "
-                       "split it", EXIT_USAGE)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a pipe swapped in: no wait
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise CliError(f"{path} is not a regular file; import reads a Markdown file", EXIT_USAGE)
-            data = handle.read(MAX_RUNBOOK_BYTES + 1)
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    if len(data) > MAX_RUNBOOK_BYTES:
-        raise CliError(f"{path} is over the 1 MiB a runbook may have; split it", EXIT_USAGE)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
