@@ -105,7 +105,11 @@ def test_gate_wait_no_go_and_timeout(cli: Cli, ready_gate: str) -> None:
 
 def test_log_follow_sees_another_process(cli: Cli) -> None:
     p = cli.ok("new", "mini", "--name", "Follow", "--var", "ticket=1").strip()
-    follower = cli.popen("log", p, "--follow", "--json")
+    # Ctrl-C as from a terminal: a test run started in the background (nohup, a CI job,
+    # `cmd &` in a script) hands its children SIGINT ignored, and a Python started with
+    # SIGINT ignored never raises KeyboardInterrupt (as Unix intends for nohup'd jobs).
+    follower = cli.popen("log", p, "--follow", "--json",
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     errors: list[str] = []
     try:
         found = lines_of(follower, errors)
