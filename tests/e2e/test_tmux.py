@@ -137,7 +137,7 @@ def _flat(screen: str) -> str:
     lines = [line.split("▌", 1)[1] for line in screen.splitlines() if "▌" in line]
     # The toast sits in the lower half now, over the status log: drop the log's border and
     # scrollbar glyphs that show through beside it.
-    frame = str.maketrans({c: " " for c in "│╮╯─▁▂▃▄▅▆▇█"})
+    frame = str.maketrans(dict.fromkeys("│╮╯─▁▂▃▄▅▆▇█", " "))
     return " ".join(" ".join(line.translate(frame) for line in lines).split())
 
 
