@@ -40,9 +40,12 @@ async def test_others_changes_coalesce_in_the_notice_bar_not_toasts(
             bar.text
         assert bar.text.startswith("3 changes by bob, last: inventory done")
         assert not app.notes  # type: ignore[attr-defined]  # no toast at all
+        # The bar's text is set before the screen is laid out again: wait for the paint.
+        assert await wait_for(
+            pilot, lambda: "3 changes by bob" in screen_text(app).splitlines()[4]), \
+            screen_text(app)  # under the header and the phase bar
         lines = screen_text(app).splitlines()
         assert [line[:30] for line in lines[:2]] == [line[:30] for line in header]
-        assert "3 changes by bob" in lines[4]  # under the header and the phase bar
         log = app.screen.query_one(StatusLog)
         assert len(log.others) == 3
 
