@@ -501,3 +501,21 @@ async def test_a_verification_that_hangs_is_stopped_and_recorded(env: dict[str, 
         check = Repository(env["db"]).load(env["pid"]).items["inventory"].verifications[-1]
         assert check.exit_code == 124 and "timed out after 1s" in check.output_tail
         assert "started" in check.output_tail
+
+
+async def test_a_verification_with_no_shell_records_nothing_and_says_so(
+        env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the CLI: no shell to run in is no evidence either way, so nothing is recorded.
+    def no_shell(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("bash not found")
+
+    monkeypatch.setattr("updeck.tui.dashboard.workers.run_check", no_shell)
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        before = Repository(env["db"]).load(env["pid"]).seq
+        app.run_verification(env["pid"], "inventory", "echo inventory-ok")
+        assert await wait_for(pilot, lambda: any(
+            "could not start the shell" in str(n[0]) for n in app.notes))  # type: ignore[attr-defined]
+        state = Repository(env["db"]).load(env["pid"])
+        assert state.seq == before and not state.items["inventory"].verifications

@@ -13,7 +13,7 @@ from updeck.models.events import Operator
 from updeck.storage.errors import StorageError
 from updeck.storage.repository import Repository
 from updeck.tui.common.verify_record import record_verification
-from updeck.tui.common.verify_run import CheckRun, run_check
+from updeck.tui.common.verify_run import run_check
 from updeck.tui.dashboard.messages import (
     CommandRefused,
     HistoryLoaded,
@@ -79,8 +79,9 @@ def verify_and_record(repo: Repository, project_id: str, item: str, command: str
     updeck.tui.common.verify_record); post the verdict, return the change."""
     try:
         run = run_check(command, timeout, expect_exit=expect_exit, expect_output=expect_output)
-    except OSError as exc:
-        run = CheckRun(127, f"could not run: {exc}", 0.0, failure=f"not run: {exc}")
+    except OSError as exc:  # no shell to run it in: no evidence either way, as the CLI says
+        return CommandRefused(f"could not start the shell to run the verify command: {exc}; "
+                              "nothing was recorded")
     result = record_verification(repo, project_id, item, command, run, by=by, at=now())
     if isinstance(result, Refusal):
         return CommandRefused(result.reason)
