@@ -74,7 +74,7 @@ def build_review(state: ProjectState, schedule: Schedule, events: Sequence[Event
     approvals = [{
         "item": gate.item, "title": gate.title, "verdict": gate.verdict,
         "approvers": [{"approver": a.approver, "decision": a.decision, "by": a.by,
-                       "at": iso(a.at), "note": a.note} for a in gate.approvers],
+                       "who": a.who, "at": iso(a.at), "note": a.note} for a in gate.approvers],
     } for gate in summary.approvals]
     evidence = []
     for spec in specs.values():

@@ -38,6 +38,14 @@ class ApproverState:
     by: str | None = None  # who recorded the decision
     at: datetime | None = None
     note: str = ""
+    login: str = ""  # the real login when it differs from ``by`` (decided through ``--as``)
+
+    @property
+    def who(self) -> str | None:
+        """``alice``, or ``bob (as alice)`` when bob decided as alice; None when undecided."""
+        if self.by is None:
+            return None
+        return f"{self.login} (as {self.by})" if self.login and self.login != self.by else self.by
 
     @property
     def decision(self) -> str | None:
@@ -92,7 +100,7 @@ def item_gate(state: ProjectState, item_id: str) -> ItemGate:
         verdict = "pending"
     approvers = tuple(
         ApproverState(a) if (d := decided.get(a)) is None else
-        ApproverState(a, d.go, d.by, d.at, d.note)
+        ApproverState(a, d.go, d.by, d.at, d.note, d.login)
         for a in spec.approvers)
     return ItemGate(item_id, spec.title, spec.phase, spec.kind, spec.owner, run.status, run.by,
                     run.reason, verdict, approvers, run.decisions,

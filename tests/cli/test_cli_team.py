@@ -113,6 +113,11 @@ def test_three_operators_approve_under_the_team_rules(team: tuple[Cli, str]) -> 
     data = json.loads(carol.ok("export", p, "--format", "json"))
     history = [(h["who"], h["decision"], h["change"]) for h in data["approval_history"]]
     assert history == [("alice", "go", False), ("carol (as alice)", "no-go", True)]
+    gate = carol("gate", p, "go-no-go")  # exit 1: a no-go holds the gate
+    assert gate.code == 1 and "no-go  by carol (as alice)" in gate.out
+    approval = json.loads(carol("gate", p, "go-no-go", "--json").out)["approvals"][0]
+    assert (approval["by"], approval["login"], approval["who"]) == ("alice", "carol",
+                                                                    "carol (as alice)")
 
 
 def test_the_team_is_changed_by_a_lead_only(team: tuple[Cli, str]) -> None:

@@ -384,8 +384,8 @@ def log_entry(event: Event) -> Data:
 
 def gate_data(state: ProjectState, item_id: str) -> Data:
     gate = item_gate(state, item_id)
-    approvals = [{"approver": a.approver, "decision": a.decision, "by": a.by, "at": iso(a.at),
-                  "note": a.note} for a in gate.approvers]
+    approvals = [{"approver": a.approver, "decision": a.decision, "by": a.by, "login": a.login or a.by,
+                  "who": a.who, "at": iso(a.at), "note": a.note} for a in gate.approvers]
     return {"project": state.id, "item": item_id, "title": gate.title, "kind": gate.kind,
             "status": gate.status.value, "gate": gate.verdict, "reason": gate.reason,
             "approvals": approvals, "waiting_for": list(gate.waiting_for)}
@@ -399,7 +399,7 @@ def gate_text(data: Data) -> str:
         if a["decision"] is None:
             lines.append(f"  {a['approver']:<16} pending")
         else:
-            lines.append(f"  {a['approver']:<16} {a['decision']:<6} by {a['by']} at {_when(a['at'])}"
+            lines.append(f"  {a['approver']:<16} {a['decision']:<6} by {a['who']} at {_when(a['at'])}"
                          + (f": {a['note']}" if a["note"] else ""))
     if data["waiting_for"] and data["gate"] == "pending":
         lines.append(f"  depends on: {', '.join(data['waiting_for'])} (not done yet)")

@@ -56,7 +56,7 @@ def write_review(doc: Doc, data: Data) -> None:
     doc.heading("Approvals")
     doc.table(("item", "verdict", "approver", "decision", "by", "when", "note"),
               [(a["item"], a["verdict"], ap["approver"], ap["decision"] or "pending",
-                ap["by"] or "-", _t(ap["at"]), ap["note"])
+                ap["who"] or "-", _t(ap["at"]), ap["note"])
                for a in data["approvals"] for ap in a["approvers"]])
     doc.heading("Verification evidence")
     verification = data["verification"]
