@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from updeck.tui.common.verify_run import TAIL_BYTES, TIMED_OUT, run_check
 
 
@@ -16,10 +14,10 @@ def test_exit_code_output_and_echo() -> None:
 
 
 def test_a_check_that_leaves_a_daemon_behind_still_passes() -> None:
-    started = time.monotonic()
+    # The command's exit ends the run, not its output: waiting for the daemon's end (30 s)
+    # would hit the 20 s timeout, which is recorded as 124, not a pass.
     run = run_check("sleep 30 & echo started; exit 0", 20)
     assert run.exit_code == 0 and "started" in run.output_tail
-    assert time.monotonic() - started < 10  # the command's exit ends the run, not its output
 
 
 def test_timeout_kills_the_group_and_says_so() -> None:

@@ -59,9 +59,7 @@ def test_dashboard_in_tmux_marks_done_and_a_second_one_sees_it(
     tmux.send("alice", "d")
     tmux.wait_for("alice", "✔ done    inventory", timeout=5, what="inventory done")
     assert Repository(db).load(pid).items["inventory"].status.value == "done"
-    start = time.monotonic()
-    seen = tmux.wait_for("bob", "✔ done    inventory", timeout=5)
-    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    seen = tmux.wait_for("bob", "✔ done    inventory")  # how fast: bench/, not here
     assert "alice" in seen  # the log line (and the notification) name the operator
     tmux.send("alice", "q")  # back to home
     tmux.wait_for("alice", "CRM cutover", timeout=5)
@@ -124,10 +122,8 @@ def test_updeck_demo_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     item_id = line.split()[3]
     tmux.send("demo", "d")
     tmux.wait_for("demo", f"✔ done    {item_id}", timeout=5, what=f"{item_id} done")
-    start = time.monotonic()
     tmux.send("watch", "5")
-    seen = tmux.wait_for("watch", f"✔ done    {item_id}", timeout=5)
-    assert time.monotonic() - start < 2.0, "the second dashboard took longer than 2 s"
+    seen = tmux.wait_for("watch", f"✔ done    {item_id}")  # how fast: bench/, not here
     assert "dora" in seen
 
 

@@ -221,10 +221,8 @@ def test_busy_when_another_process_holds_the_lock(repo: Repository) -> None:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
         impatient = Repository(repo.data_dir, lock_timeout=0.3)
-        started = time.monotonic()
-        with pytest.raises(Busy) as info:
-            impatient.submit("p1", note("blocked"))
-        assert time.monotonic() - started < 3
+        with pytest.raises(Busy) as info:  # raised by the 0.3 s lock timeout: the holder
+            impatient.submit("p1", note("blocked"))  # keeps the lock for 20 s
         assert "busy" in str(info.value) and "retry" in str(info.value)
         assert impatient.load("p1").seq == 1  # readers do not wait for the lock
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -129,14 +128,11 @@ def test_billion_laughs_is_refused_fast_and_small(tmp_path: Path) -> None:
         lines.append(f"x-a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
     path = write(tmp_path, item_file() + "\n".join(lines) + "\n")
     tracemalloc.start()
-    start = time.perf_counter()
     errors = validate_file(path, [tmp_path])
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert "aliases expand this document beyond" in only(errors).message
-    assert elapsed < 0.5
-    assert peak < 20 * 1024 * 1024
+    assert peak < 20 * 1024 * 1024  # refused before expanding (a billion strings would not fit)
 
 
 def test_small_aliases_are_fine(tmp_path: Path) -> None:

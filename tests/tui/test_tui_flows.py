@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -250,9 +249,8 @@ async def test_change_by_another_process_appears_within_a_second(env: dict[str, 
              "switching DNS now"], capture_output=True, text=True, timeout=30,
             env={**os.environ})
         assert done.returncode == 0, done.stderr
-        start = asyncio.get_running_loop().time()
+        # How fast is bench_tui's job; here: it appears without any key pressed.
         assert await wait_for(pilot, lambda: "switching DNS now" in screen_text(app), 3.0)
-        assert asyncio.get_running_loop().time() - start < 1.5
         # Said in the one-line notice bar, never as a toast over the header.
         notice = app.screen.query_one(NoticeBar)
         assert notice.display and notice.text.startswith("bob: ") and \

@@ -150,3 +150,42 @@ async def test_a_second_start_during_a_rollback_is_refused_on_screen(env: dict[s
         await settle(pilot, app)
         assert isinstance(app.screen, CutoverScreen)
         assert any("already in progress" in note for note, _ in app.notes)  # type: ignore[attr-defined]
+
+
+async def test_a_go_that_passes_the_point_of_no_return_is_typed_first(
+        env: dict[str, Any], tmp_path: Any) -> None:
+    # The go/no-go itself is the point of no return: a go from the approval dialog asks for
+    # the typed id as a start does; esc records nothing.
+    from textual.widgets import OptionList
+    from updeck.models.project import Window, instantiate
+    from updeck.storage.templates import find_template
+
+    from tests.support.tui import ALICE, BIG, TEMPLATE, WINDOW_START, select_item
+
+    marked = TEMPLATE.replace("approvers: [change-manager, app-owner]\n",
+                              "approvers: [change-manager, app-owner]\n"
+                              "        point_of_no_return: true\n", 1)
+    assert marked != TEMPLATE
+    (tmp_path / "ponr-go.yaml").write_text(marked)
+    loaded = find_template(tmp_path / "ponr-go.yaml")
+    project = instantiate(loaded.template, "PONR go", {}, Window(WINDOW_START, None),
+                          project_id="ponr-go", sources_sha256=loaded.sha256)
+    repo = Repository(env["db"])
+    pid = repo.create_project(project, by=ALICE, at=FIXED_NOW).id
+    app = make_app(env, project_id=pid)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot, app)
+        await select_item(pilot, app, 6, "go-no-go")
+        for answer in (["escape"], [*"go-no-go", "enter"]):
+            await pilot.press("a")
+            await settle(pilot, app)
+            app.screen.query_one(OptionList).highlighted = 0  # change-manager
+            await pilot.press("g")
+            await settle(pilot, app)
+            assert isinstance(app.screen, PonrDialog)
+            await pilot.press(*answer)
+            await settle(pilot, app)
+        decisions = repo.load(pid).items["go-no-go"].decisions
+        assert [(d.approver, d.go, d.by) for d in decisions] == [("change-manager", True, "alice")]
+        assert repo.load(pid).point_of_no_return_passed()
+        assert any("go not recorded" in note for note, _ in app.notes)  # type: ignore[attr-defined]

@@ -84,7 +84,18 @@ class ProjectShowingScreen(DashboardScreen):
 
     def submit(self, command: Command) -> None:
         """Persist ``command`` on this project (in a worker); the screen changes when the
-        events are on disk."""
+        events are on disk. A command that would pass a point of no return (a start, a done
+        or an approval's go, from any key or dialog) is confirmed by typing its id first."""
+        from updeck.models.commands import DecideApproval, MoveItem
+        from updeck.models.rollback import passes_point_of_no_return
+
+        live = self.live
+        if (live is not None and isinstance(command, MoveItem | DecideApproval)
+                and passes_point_of_no_return(live.state, command)):
+            from updeck.tui.dashboard.screens.ponr import confirm_and_submit
+
+            confirm_and_submit(self, self.project_id, live.state, command)
+            return
         self.dashboard.submit(self.project_id, command)
 
     def stamp(self) -> CommandStamp:

@@ -302,11 +302,7 @@ class CutoverScreen(ProjectShowingScreen):
         if not ready:
             self.notify("nothing in the execute phase is ready to start", severity="warning")
             return
-        from updeck.tui.dashboard.screens.ponr import submit_move
-
-        app: Any = self.app
-        submit_move(self, self.project_id, state, MoveItem(item=ready[0], action=ItemAction.START,
-                                                           **app.stamp_command()))
+        self.submit(MoveItem(item=ready[0], action=ItemAction.START, **self.stamp()))
 
     def action_note(self) -> None:
         from updeck.tui.dashboard.screens.note import NoteDialog

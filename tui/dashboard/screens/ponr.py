@@ -1,9 +1,9 @@
 """Passing the point of no return: the operator types the item's id to confirm.
 
-:func:`submit_move` is how every screen moves an item: a move that would start a
-point-of-no-return item is first tried against the engine (a refusal, e.g. during a
-rollback, is shown at once, before asking anything), then confirmed in
-:class:`PonrDialog`, and only then submitted with ``confirm_ponr``.
+:func:`confirm_and_submit` is where every screen's submit sends a command that would pass
+a point of no return (a start, a done, an approval's go): it is first tried against the
+engine (a refusal, e.g. during a rollback, is shown at once, before asking anything), then
+confirmed in :class:`PonrDialog`, and only then submitted with ``confirm_ponr``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
-from updeck.models.commands import MoveItem, Refusal
+from updeck.models.commands import DecideApproval, MoveItem, Refusal
 from updeck.models.durations import format_duration
 from updeck.models.engine import backout_steps, decide
-from updeck.models.rollback import passes_point_of_no_return
 from updeck.models.state import ProjectState
 from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.screens._dialog import Dialog
@@ -61,23 +60,23 @@ def lost_words(state: ProjectState) -> str:
     return f"the backout ({len(steps)} steps, about {format_duration(total)}) can no longer be run"
 
 
-def submit_move(screen: Screen[Any], project_id: str, state: ProjectState, command: MoveItem) -> None:
-    """Submit a move; one that passes a point of no return is checked, then confirmed."""
+def confirm_and_submit(screen: Screen[Any], project_id: str, state: ProjectState,
+                       command: MoveItem | DecideApproval) -> None:
+    """Submit a command that passes a point of no return: tried against the engine first
+    (a refusal is shown at once, before asking anything), then confirmed by typing the id."""
     app: Any = screen.app
-    if not passes_point_of_no_return(state, command):
-        app.submit(project_id, command)
-        return
     confirmed = replace(command, confirm_ponr=True)
     verdict = decide(state, confirmed)
     if isinstance(verdict, Refusal):  # refused anyway: say so before asking anything
         screen.notify(verdict.reason, title="Refused", severity="error", markup=False)
         return
+    what = "go not recorded" if isinstance(command, DecideApproval) else "not started"
 
     def done(yes: bool | None) -> None:
         if yes:
             app.submit(project_id, replace(confirmed, at=app.now()))
         else:
-            screen.notify(f"{command.item} not started: the point of no return was not passed",
+            screen.notify(f"{command.item} {what}: the point of no return was not passed",
                           markup=False)
 
     app.push_screen(PonrDialog(command.item, state.specs[command.item].title, lost_words(state)), done)

@@ -48,10 +48,7 @@ class ProjectActions(ProjectShowingScreen):
             self.ask(ReasonDialog(title), lambda reason: self._move(item, action, reason)
                      if reason else None)
             return
-        from updeck.tui.dashboard.screens.ponr import submit_move
-
-        # a point of no return is confirmed by typing its id first
-        submit_move(self, self.project_id, state, self._move(item, action, ""))
+        self.submit(self._move(item, action, ""))  # a point of no return is confirmed first
 
     def _move(self, item: str, action: str, reason: str) -> MoveItem:
         return MoveItem(item=item, action=ItemAction(action), reason=reason, **self.stamp())
