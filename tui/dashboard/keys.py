@@ -54,14 +54,16 @@ CUTOVER_BINDINGS: list[BindingType] = [
     Binding("s", "start_next", "Start", id="cutover.start"),
     Binding("j,down", "cursor_down", "Next running", show=False, id="cutover.down"),
     Binding("k,up", "cursor_up", "Prev running", show=False, id="cutover.up"),
+    # The rollback's keys come before n and w and are short, so that at 80 columns the key
+    # bar shows all of them while a rollback is in progress (the only time they show).
+    Binding("f", "step_fail", "Fail", id="cutover.step-fail"),
+    Binding("x", "step_skip", "Skip", id="cutover.step-skip"),
+    Binding("F", "rollback_finish", "Finish", id="cutover.rollback-finish"),
+    Binding("C", "rollback_cancel", "Cancel", id="cutover.rollback-cancel"),
     Binding("n", "note", "Note", id="cutover.note"),
     Binding("w", "window", "Window", id="cutover.window"),
     Binding("W", "plan_window", "Plan", id="cutover.plan-window"),
     Binding("R", "rollback", "Roll back", id="cutover.rollback"),
-    Binding("f", "step_fail", "Fail step", id="cutover.step-fail"),
-    Binding("x", "step_skip", "Skip step", id="cutover.step-skip"),
-    Binding("F", "rollback_finish", "Finish rollback", id="cutover.rollback-finish"),
-    Binding("C", "rollback_cancel", "Cancel rollback", id="cutover.rollback-cancel"),
     Binding("escape,c,q", "back", "Back", id="cutover.back"),
 ]
 
