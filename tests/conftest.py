@@ -9,14 +9,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Hypothesis: "dev" (every run, CI included) tries a fixed, derandomised sample, so a run
-# that lands is a run that anyone can repeat; "deep" (HYPOTHESIS_PROFILE=deep) searches
-# twenty times as long with fresh randomness, before a release. Neither has a deadline: a
-# loaded machine must not fail a property test.
-settings.register_profile("dev", max_examples=50, deadline=None, derandomize=True)
+# Hypothesis profiles, none with a deadline (a loaded machine must not fail a property test):
+# - "dev" (the default): 50 examples with fresh randomness each run, failures replayed from
+#   the local example database, to keep exploring while working;
+# - "ci" (CI=true, or HYPOTHESIS_PROFILE=ci; .ci/run sets it): the same 50 examples on every
+#   run (derandomised), so a landing is decided by code, not by chance;
+# - "deep" (HYPOTHESIS_PROFILE=deep): twenty times as many, before a release.
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(autouse=True)
