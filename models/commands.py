@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from updeck.models.events import Operator
+from updeck.models.notify_rules import NotifyRule
 from updeck.models.project import Project, Window
 
 
@@ -127,6 +128,23 @@ class ChangeTeam(Command):
     user: str
     role: str
     add: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeNotifyRules(Command):
+    """Add a notification rule (``rule``) or remove the one named ``remove``."""
+
+    rule: NotifyRule | None = None
+    remove: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordNotifyOutcomes(Command):
+    """What the sender delivered, and what failed for good (each a plain dict: key, rule,
+    target, trigger, tries; error for a failure)."""
+
+    delivered: tuple[dict[str, object], ...] = ()
+    failed: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

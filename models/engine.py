@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from updeck.models import authority, rollback
+from updeck.models import authority, notify_log, rollback
 from updeck.models.commands import (
     AddNote,
     ChangeTeam,
@@ -337,6 +337,7 @@ _DECIDE: dict[type[Command], Callable[[ProjectState, Command], Result]] = {
     RecordMetric: _decide_metric,
     RecordCost: _decide_cost,
     ChangeTeam: _decide_team,
+    **{kind: _drafted(fn) for kind, fn in notify_log.DECIDERS.items()},
 }
 
 

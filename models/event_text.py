@@ -12,6 +12,7 @@ from typing import Any
 
 from updeck.models.durations import format_duration
 from updeck.models.events import Event, EventKind
+from updeck.models.notify_log import event_text as notify_event_text
 from updeck.models.rollback import event_text as rollback_event_text
 from updeck.models.verify_verdict import legacy_failure
 
@@ -64,6 +65,8 @@ def event_text(event: Event) -> str:
         return "cutover window closed"
     if (rollback_text := rollback_event_text(event)) is not None:
         return rollback_text
+    if (notify_text := notify_event_text(event)) is not None:
+        return notify_text
     if kind is EventKind.ROLLBACK_STARTED:
         summary = str(p.get("summary", "") or "")
         return f"rollback started: {p.get('reason', '')}" + (f" ({summary})" if summary else "")

@@ -43,6 +43,10 @@ class EventKind(StrEnum):
     METRIC_RECORDED = "metric_recorded"
     COST_RECORDED = "cost_recorded"
     TEAM_CHANGED = "team_changed"
+    NOTIFY_RULE_ADDED = "notify_rule_added"
+    NOTIFY_RULE_REMOVED = "notify_rule_removed"
+    NOTIFY_DELIVERED = "notify_delivered"
+    NOTIFY_FAILED = "notify_failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from updeck.models import authority, rollback
+from updeck.models import authority, notify_log, rollback
 from updeck.models.events import Event, EventKind
 from updeck.models.project import Project, project_from_dict, window_from_dict
 from updeck.models.state import (
@@ -37,6 +37,7 @@ def initial_state(project: Project) -> ProjectState:
         items={item_id: ItemRun() for item_id in specs},
         window=project.window,
         team=dict(project.team),
+        notify_rules=project.template.notify,
     )
 
 
@@ -71,7 +72,7 @@ def apply(state: ProjectState | None, event: Event) -> ProjectState:
         closed_at=state.closed_at, rollback=state.rollback, seq=state.seq,
         last_hash=state.last_hash, created_at=state.created_at,
         updated_at=state.updated_at, notes=state.notes, extra=dict(state.extra),
-        team=state.team, creator=state.creator,
+        team=state.team, creator=state.creator, notify_rules=state.notify_rules,
     )
     _apply_in_place(new, event)
     return new
@@ -212,4 +213,5 @@ _APPLY: dict[EventKind, Callable[[ProjectState, Event], None]] = {
     EventKind.METRIC_RECORDED: _apply_metric,
     EventKind.COST_RECORDED: _apply_cost,
     EventKind.TEAM_CHANGED: authority.apply_team_change,
+    **notify_log.APPLIERS,
 }

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from updeck.models.events import GENESIS
+from updeck.models.notify_rules import NotifyRule
 from updeck.models.project import Project, Window
 from updeck.models.template import ItemSpec
 
@@ -174,6 +175,7 @@ class ProjectState:
     extra: dict[str, object] = field(default_factory=dict)
     team: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> people
     creator: str = ""  # the person who created the project (login when known)
+    notify_rules: tuple[NotifyRule, ...] = ()  # the template's, then as changed by events
 
     @property
     def id(self) -> str:

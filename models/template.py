@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from updeck.models.notify_rules import NotifyRule, rule_from_dict, rule_to_dict
+
 ITEM_KINDS: tuple[str, ...] = (
     "task", "check", "approval", "comms", "training", "metric", "milestone",
 )
@@ -122,6 +124,7 @@ class Template:
     extensions: Mapping[str, Any] = field(default_factory=dict)
     role_specs: tuple[RoleSpec, ...] = ()  # roles given as a map (title, members, lead)
     enforce_owners: bool = False
+    notify: tuple[NotifyRule, ...] = ()  # notification rules (updeck.models.notify_rules)
 
     def role(self, role_id: str) -> RoleSpec:
         """The role's details; a role given only by its id has none."""
@@ -313,6 +316,8 @@ def template_to_dict(template: Template) -> dict[str, Any]:
         data["role_specs"] = [_role_to_dict(r) for r in template.role_specs]
     if template.enforce_owners:
         data["enforce_owners"] = True
+    if template.notify:
+        data["notify"] = [rule_to_dict(r) for r in template.notify]
     return data
 
 
@@ -361,6 +366,7 @@ def template_from_dict(data: Mapping[str, Any]) -> Template:
             for r in data.get("role_specs", ())
         ),
         enforce_owners=bool(data.get("enforce_owners", False)),
+        notify=tuple(rule_from_dict(r) for r in data.get("notify", ())),
         phases=tuple(
             PhaseSpec(id=p["id"], description=p.get("description", ""),
                       items=tuple(item_from_dict(i) for i in p.get("items", ())))

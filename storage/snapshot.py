@@ -36,6 +36,8 @@ from updeck.models import commands as m_commands
 from updeck.models import engine as m_engine
 from updeck.models import events as m_events
 from updeck.models import fold as m_fold
+from updeck.models import notify_log as m_notify_log
+from updeck.models import notify_rules as m_notify_rules
 from updeck.models import project as m_project
 from updeck.models import rollback as m_rollback
 from updeck.models import state as m_state
@@ -49,7 +51,7 @@ from updeck.models.state import ProjectState
 CODEC_VERSION = 1
 SNAPSHOT_RE_PREFIX = "snap-"
 _DERIVED = frozenset({"project", "specs", "dependents"})  # rebuilt from the project
-_MODULES = (m_state, m_project, m_template)
+_MODULES = (m_state, m_project, m_template, m_notify_rules)
 
 
 class SnapshotError(Exception):
@@ -84,7 +86,8 @@ def fingerprint() -> str:
         digest = hashlib.sha256(f"codec {CODEC_VERSION}".encode())
         try:
             for module in (m_engine, m_fold, m_transitions, m_rollback, m_state, m_events,
-                           m_project, m_template, m_commands, m_authority, m_team):
+                           m_project, m_template, m_commands, m_authority, m_team,
+                           m_notify_rules, m_notify_log):
                 digest.update(Path(str(module.__file__)).read_bytes())
         except (OSError, TypeError):
             _FINGERPRINT = ""

@@ -11,6 +11,7 @@ from typing import Any
 from updeck.models.phases import PHASE_IDS
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_fields import Pos
+from updeck.storage.template_notify import merge_rules
 from updeck.storage.template_roles import merge_roles
 from updeck.storage.template_schema import RawItem, RawTemplate
 
@@ -41,6 +42,7 @@ def merge_parent(parent: Resolved, child: Resolved, errors: list[TemplateError])
     merged.enforce_owners = c.enforce_owners if "enforce_owners" in c.given else p.enforce_owners
     merged.phase_descriptions = {**p.phase_descriptions, **c.phase_descriptions}
     merged.drop = c.drop
+    merged.notify = merge_rules(p.notify, c.notify)
     # items by id
     parent_where: dict[str, str] = {}
     for phase, values in parent.items.items():

@@ -16,6 +16,7 @@ from updeck.models.template import (
 from updeck.storage.template_errors import TemplateError, TemplateErrors
 from updeck.storage.template_fields import Pos
 from updeck.storage.template_inherit import Resolved, check_references, merge_parent
+from updeck.storage.template_notify import check_rule_items
 from updeck.storage.template_session import TemplateSession, available_ids, file_key
 
 MAX_EXTENDS_DEPTH = 16
@@ -96,6 +97,8 @@ def _finish(resolved: Resolved, errors: list[TemplateError], path: Path) -> Load
     dropped = {item_id for item_id, _ in raw.drop}
     if resolved.complete:
         check_references(resolved, errors, dropped)
+        item_ids = {item.spec.id for values in resolved.items.values() for item in values}
+        check_rule_items(raw.notify, item_ids, errors)
     if errors:
         return None
     phases = tuple(
@@ -108,7 +111,7 @@ def _finish(resolved: Resolved, errors: list[TemplateError], path: Path) -> Load
         description=raw.description, variables=tuple(raw.variables), roles=tuple(raw.roles),
         stakeholders=tuple(raw.stakeholders), window_duration=raw.window_duration,
         timezone=raw.timezone, extensions=raw.extensions, role_specs=tuple(raw.role_specs),
-        enforce_owners=raw.enforce_owners,
+        enforce_owners=raw.enforce_owners, notify=tuple(r.rule for r in raw.notify),
     )
     digest = hashlib.sha256()
     for chunk in resolved.data:

@@ -23,6 +23,7 @@ from updeck.storage import yaml_nodes
 from updeck.storage.template_errors import TemplateError
 from updeck.storage.template_evidence import check_evidence
 from updeck.storage.template_fields import ITEM_ID, FieldReader, Pos, plain_value
+from updeck.storage.template_notify import NOTIFY_KEYS, TARGET_KEYS, RawRule, read_notify
 from updeck.storage.template_roles import ROLE_KEYS, read_roles
 from updeck.storage.template_zones import check_stream, check_timezone
 from updeck.storage.yaml_nodes import (
@@ -41,7 +42,7 @@ VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # The keys each level of a template allows, in the order error hints list them.
 TOP_KEYS = ("format", "id", "name", "version", "description", "extends", "variables", "roles",
-            "stakeholders", "window", "timezone", "phases", "drop", "enforce_owners")
+            "stakeholders", "window", "timezone", "phases", "drop", "enforce_owners", "notify")
 ITEM_KEYS = ("id", "title", "details", "kind", "owner", "required", "estimate", "depends_on", "at",
              "due", "verify", "expect_exit", "expect_output", "rollback", "rollback_estimate",
              "point_of_no_return", "approvers",
@@ -61,6 +62,8 @@ TEMPLATE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType({
     "stakeholder": frozenset(STAKEHOLDER_KEYS),
     "window": frozenset(WINDOW_KEYS),
     "role": frozenset(ROLE_KEYS),
+    "notify": frozenset(NOTIFY_KEYS),
+    "target": frozenset(TARGET_KEYS),
 })
 
 
@@ -97,6 +100,7 @@ class RawTemplate:
     phase_descriptions: dict[str, str] = field(default_factory=dict)
     items: dict[str, list[RawItem]] = field(default_factory=dict)
     drop: list[tuple[str, Pos]] = field(default_factory=list)
+    notify: list[RawRule] = field(default_factory=list)
 
 
 class SchemaChecker(FieldReader):
@@ -167,6 +171,8 @@ class SchemaChecker(FieldReader):
             raw.timezone = check_timezone(self, found["timezone"].value) or ""
         if "phases" in found:
             self.phases(found["phases"].value, raw)
+        if "notify" in found:
+            raw.notify = read_notify(self, found["notify"].value)
         if "drop" in found:
             if "extends" not in found:
                 self.error(found["drop"].key_node, "drop: only makes sense with extends (it removes "

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from updeck.tui.cli.cmd_dashboard import cmd_demo, cmd_home, cmd_open, cmd_serve
 from updeck.tui.cli.cmd_export import cmd_check_log, cmd_export, cmd_locate
+from updeck.tui.cli.cmd_notify import cmd_notify
 from updeck.tui.cli.cmd_projects import cmd_list, cmd_new, cmd_status
 from updeck.tui.cli.cmd_records import cmd_approve, cmd_cost, cmd_item, cmd_metric, cmd_note, cmd_window
 from updeck.tui.cli.cmd_review import cmd_review
@@ -40,6 +41,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gate": cmd_gate,
     "window": cmd_window,
     "team": cmd_team,
+    "notify": cmd_notify,
     "verify": cmd_verify,
     "rollback": cmd_rollback,
     "export": cmd_export,

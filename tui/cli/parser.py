@@ -129,6 +129,20 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
              "Once anyone holds a role, approvals are enforced and only leads may use --as.",
              ("updeck team crm", "updeck team crm add alice change-manager",
               "updeck team crm remove bob dba", "updeck team crm --json")),
+    "notify": ("notification rules, their delivery status, and the sender",
+               "Notify people when something happens: 'add' a rule (--on triggers, --to\n"
+               "targets), 'list' or 'remove' the project's rules, 'status' of the outbox\n"
+               "(queued, delivered, failed per target). 'notify run [PROJECT]' is the sender:\n"
+               "a long-running process that delivers every project's notifications (or one\n"
+               "project's), one sender per project at a time. A webhook URL is a secret:\n"
+               "write it as '${ENV_NAME}' (quoted, set in the sender's environment) or\n"
+               "file:/path outside the data folder.",
+               ("updeck notify crm add --id failures --on item_failed,approval_pending "
+                "--to 'webhook:${SLACK_URL}' --shape slack",
+                "updeck notify crm add --on item_ready --owners dba --to file:/var/log/updeck/crm.jsonl",
+                "updeck notify crm list", "updeck notify crm remove failures",
+                "updeck notify crm status --json", "updeck notify run",
+                "updeck notify run crm --allow-commands")),
     "note": ("add a note to the status log",
              "Add a note to the status log, optionally about one item. --lesson TEXT marks\n"
              "the note as a lesson learned: updeck review lists the lessons.",
@@ -353,6 +367,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user", metavar="USER", nargs="?", help="the person")
     p.add_argument("role", metavar="ROLE", nargs="?", help="the role id")
     json_flag(p)
+
+    p = add("notify")
+    p.add_argument("project", metavar="PROJECT|run",
+                   help="the project, or 'run' to start the sender")
+    p.add_argument("action", metavar="ACTION", nargs="?",
+                   help="add, list (default), remove RULE or status; after run: a PROJECT")
+    p.add_argument("rule", metavar="RULE", nargs="?", help="with remove: the rule's id")
+    json_flag(p)
+    p.add_argument("--id", metavar="ID", help="add: the rule's id (default rule-N)")
+    p.add_argument("--on", action="append", metavar="TRIGGER",
+                   help="add: a trigger, e.g. item_failed or 'decide_by 30m' (repeat or "
+                        "separate with commas)")
+    p.add_argument("--to", action="append", metavar="TARGET",
+                   help="add: webhook:URL_REF, command:CMD or file:/PATH.jsonl (repeat for several)")
+    p.add_argument("--items", action="append", metavar="IDS", help="add: only these items")
+    p.add_argument("--phases", action="append", metavar="IDS", help="add: only these phases")
+    p.add_argument("--owners", action="append", metavar="NAMES",
+                   help="add: only items of these owners")
+    p.add_argument("--shape", choices=("generic", "slack", "teams", "mattermost"),
+                   help="add: the webhooks' payload shape (default generic)")
+    p.add_argument("--timeout", metavar="DURATION",
+                   help="add: give up one try after this long (default 10s, commands 30s)")
+    p.add_argument("--rehearsal", action="store_true",
+                   help="add: the targets also get the notifications of rehearsals")
+    p.add_argument("--allow-commands", action="store_true",
+                   help="run: also run command: targets (as this sender's user)")
+    p.add_argument("--once", action="store_true",
+                   help="run: deliver what is due now, then exit (3 when some wait for a retry)")
+    p.add_argument("--max-tries", type=int, default=12, metavar="N",
+                   help="run: tries before a notification fails for good (default 12)")
+    p.add_argument("--backoff", default="1s", metavar="DURATION",
+                   help="run: wait before the second try, doubled each time up to 5m "
+                        "(default 1s)")
 
     p = add("note")
     project(p)
