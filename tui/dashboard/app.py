@@ -31,6 +31,7 @@ from updeck.tui.dashboard.live import LiveProject, Poller
 from updeck.tui.dashboard.messages import (
     CommandRefused,
     HistoryLoaded,
+    OutboxChanged,
     ProjectChanged,
     ProjectFailed,
     ProjectLoaded,
@@ -38,6 +39,7 @@ from updeck.tui.dashboard.messages import (
     StorageTrouble,
     VerificationFinished,
 )
+from updeck.tui.dashboard.notify_watch import NotifyWatch
 from updeck.tui.dashboard.palette import UpdeckCommands
 from updeck.tui.dashboard.screens.base import CommandStamp, ProjectShowingScreen
 from updeck.tui.dashboard.terminal import exit_on_hangup, should_watch, terminal_gone
@@ -75,6 +77,7 @@ class UpdeckApp(App[int]):
         self.now: Callable[[], datetime] = now or utc_now
         self.live: dict[str, LiveProject] = {}
         self.poller = Poller(self, poll_interval)
+        self.notify_watch = NotifyWatch(self)
         self.watch_terminal = watch_terminal
         self.verify_timeout = verify_timeout
         self.own_seqs: dict[str, set[int]] = {}
@@ -99,6 +102,7 @@ class UpdeckApp(App[int]):
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
+        self.notify_watch.start()
         if self.watch_terminal and should_watch():
             self.set_interval(2.0, self._check_terminal)
 
@@ -113,6 +117,7 @@ class UpdeckApp(App[int]):
              message: RenderableType | None = None) -> None:
         self._exiting = True
         self.poller.stop()
+        self.notify_watch.stop()
         super().exit(result, return_code, message)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -348,6 +353,13 @@ class UpdeckApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.show_projects(message.projects, message.damaged)
+
+    def on_outbox_changed(self, message: OutboxChanged) -> None:
+        from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
+
+        for screen in self.showing(message.project_id):
+            for bar in screen.query(NoticeBar):
+                bar.outbox(message.text, alarm=message.alarm)
 
     def on_command_refused(self, message: CommandRefused) -> None:
         self.notify(message.reason, title="Refused (nothing changed)", severity="error",

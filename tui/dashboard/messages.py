@@ -150,3 +150,14 @@ class VerificationFinished(Message):
         self.output_tail = output_tail
         self.duration = duration
         self.failure = failure  # why it did not pass; "" = passed
+
+
+class OutboxChanged(Message):
+    """What the project's notification outbox holds (``text``: "" when all is delivered;
+    ``alarm``: something failed for good)."""
+
+    def __init__(self, project_id: str, text: str, alarm: bool) -> None:
+        super().__init__()
+        self.project_id = project_id
+        self.text = text
+        self.alarm = alarm

@@ -47,6 +47,8 @@ class NoticeBar(Widget):
         self.clock = clock
         self.tallies: dict[str, _Tally] = {}
         self.error = ""
+        self.undelivered = ""  # notifications not delivered or failed (the outbox)
+        self.undelivered_alarm = False
         self._changed_at = 0.0
         self._error_at = 0.0
 
@@ -72,6 +74,11 @@ class NoticeBar(Widget):
         self._error_at = self.clock()
         self._show()
 
+    def outbox(self, text: str, *, alarm: bool = False) -> None:
+        """What the notification outbox holds ("" once all is delivered)."""
+        self.undelivered, self.undelivered_alarm = plain(text), alarm
+        self._show()
+
     def expire(self) -> None:
         """Called periodically: drop what is old."""
         now = self.clock()
@@ -95,11 +102,13 @@ class NoticeBar(Widget):
                 parts.append(f"{user}: {tally.last}")
             else:
                 parts.append(f"{tally.count} changes by {user}, last: {tally.last}")
+        if self.undelivered:
+            parts.append(f"notifications: {self.undelivered}")
         return " · ".join(parts)
 
     def _show(self) -> None:
-        self.set_class(bool(self.error), "-error")
-        self.display = bool(self.error or self.tallies)
+        self.set_class(bool(self.error) or self.undelivered_alarm, "-error")
+        self.display = bool(self.error or self.tallies or self.undelivered)
         self.refresh()
 
     def render(self) -> Text:
