@@ -95,13 +95,30 @@ class OutboxView:
                     entry.logged = True
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A notification delivered, or failed for good (``head``: the log's seq then)."""
+
+    key: str
+    status: str  # delivered or failed
+    tries: int
+    error: str = ""
+    at: str = ""
+    head: int = 0
+
+    def record(self) -> dict[str, Any]:
+        return {"done": self.key, "status": self.status, "tries": self.tries,
+                "error": self.error, "at": self.at, "head": self.head}
+
+
 class Outbox(Protocol):
     """What a sender needs from an outbox, whatever keeps it."""
 
     def view(self) -> OutboxView: ...
     def enqueue(self, notifications: Sequence[Notification], cursor: int | None) -> int: ...
     def record_try(self, key: str, tries: int, error: str, next_try: float) -> None: ...
-    def settle(self, key: str, status: str, tries: int, error: str, at: str, head: int) -> None: ...
+    def settle(self, outcomes: Sequence[Settled], *, durable: bool = True) -> None: ...
+    def sync(self) -> None: ...
     def mark_logged(self, keys: Iterable[str]) -> None: ...
     def lease(self) -> Lease: ...
 
@@ -150,7 +167,7 @@ class FileOutbox:
 
     # --- writing ----------------------------------------------------------------------
 
-    def _append(self, records: Sequence[dict[str, Any]]) -> None:
+    def _append(self, records: Sequence[dict[str, Any]], *, sync: bool = True) -> None:
         """Append whole lines, fsync'd; call with the lock held."""
         if not records:
             return
@@ -169,7 +186,8 @@ class FileOutbox:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
 
@@ -194,9 +212,21 @@ class FileOutbox:
     def record_try(self, key: str, tries: int, error: str, next_try: float) -> None:
         self.write([{"try": key, "tries": tries, "error": error, "next": next_try}])
 
-    def settle(self, key: str, status: str, tries: int, error: str, at: str, head: int) -> None:
-        self.write([{"done": key, "status": status, "tries": tries, "error": error, "at": at,
-                     "head": head}])
+    def settle(self, outcomes: Sequence[Settled], *, durable: bool = True) -> None:
+        """Outcomes in one append. ``durable=False`` leaves out the fsync: the line is in
+        the kernel (it survives the sender's ``kill -9``, not a power cut) until
+        :meth:`sync`."""
+        if outcomes:
+            with self.locked():
+                self._append([o.record() for o in outcomes], sync=durable)
+
+    def sync(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def mark_logged(self, keys: Iterable[str]) -> None:
         keys = list(keys)

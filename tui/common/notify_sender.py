@@ -26,13 +26,14 @@ from updeck.models.notify_rules import target_from_dict
 from updeck.models.schedule import compute_schedule
 from updeck.models.state import ProjectState
 from updeck.storage.errors import StorageError
-from updeck.storage.notify_outbox import Entry, Outbox, file_outbox
+from updeck.storage.notify_outbox import Entry, Outbox, Settled, file_outbox
 from updeck.storage.repository import Repository
 from updeck.tui.common.notify_deliver import SecretMissing, deliver, resolve_secret
 
 RENEW_EVERY = 5.0  # seconds between lease renewals (the lease lasts 30)
 CLOCK_EVERY = 1.0  # seconds between evaluations of the time triggers
 LOG_BATCH = 500
+SYNC_EVERY = 0.2  # seconds: outcomes are written at once, fsync'd together this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,29 +166,44 @@ class Sender:
         return False
 
     def _deliver(self, result: StepResult) -> None:
+        """Each outcome is appended to the outbox as it comes (a ``kill -9`` loses none of
+        them); they are fsync'd together every SYNC_EVERY s (a power cut can lose the last
+        few: sent again, with the same keys)."""
         by_target: dict[str, list[Entry]] = {}
         for entry in sorted(self.outbox.view().pending(), key=lambda e: e.order):
             by_target.setdefault(entry.notification.target_id, []).append(entry)
-        for entries in by_target.values():
-            for entry in entries:
-                if entry.next_try > time.time() or self._skip(entry) or not self._hold():
-                    break
-                outcome = deliver(entry.notification, self.data_dir,
-                                  commands=self.config.commands)
-                tries = entry.tries + 1
-                if outcome.ok:
-                    self.outbox.settle(entry.key, "delivered", tries, "", iso(self.clock()) or "",
-                                       self._scan.cursor)
-                    result.delivered += 1
-                    continue
-                if outcome.permanent or tries >= self.config.max_tries:
-                    self.outbox.settle(entry.key, "failed", tries, outcome.error,
-                                       iso(self.clock()) or "", self._scan.cursor)
-                    result.failed += 1
-                    continue
-                delay = min(self.config.backoff * 2 ** (tries - 1), self.config.max_backoff)
-                self.outbox.record_try(entry.key, tries, outcome.error, time.time() + delay)
-                break  # in order: the rest of this target waits for this one
+        unsynced = False
+        since = time.monotonic()
+        try:
+            for entries in by_target.values():
+                for entry in entries:
+                    if entry.next_try > time.time() or self._skip(entry) or not self._hold():
+                        break
+                    outcome = deliver(entry.notification, self.data_dir,
+                                      commands=self.config.commands)
+                    tries = entry.tries + 1
+                    at = iso(self.clock()) or ""
+                    if outcome.ok or outcome.permanent or tries >= self.config.max_tries:
+                        status = "delivered" if outcome.ok else "failed"
+                        self.outbox.settle([Settled(entry.key, status, tries, outcome.error, at,
+                                                    self._scan.cursor)], durable=False)
+                        unsynced = True
+                        if outcome.ok:
+                            result.delivered += 1
+                        else:
+                            result.failed += 1
+                    else:
+                        delay = min(self.config.backoff * 2 ** (tries - 1),
+                                    self.config.max_backoff)
+                        self.outbox.record_try(entry.key, tries, outcome.error,
+                                               time.time() + delay)
+                        break  # in order: the rest of this target waits for this one
+                    if unsynced and time.monotonic() - since >= SYNC_EVERY:
+                        self.outbox.sync()
+                        unsynced, since = False, time.monotonic()
+        finally:
+            if unsynced:
+                self.outbox.sync()
 
     # --- the status log -------------------------------------------------------------------
 
