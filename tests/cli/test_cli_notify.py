@@ -283,7 +283,10 @@ def _gone(pid: int, timeout: float = 10.0) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-            return True  # a zombie waiting for init: it runs no more
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True  # a zombie waiting for init: it runs no more
+        except OSError:
+            return True  # reaped in between
         time.sleep(0.05)
     return False

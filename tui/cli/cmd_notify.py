@@ -19,6 +19,7 @@ from updeck.models.notify_rules import (
     target_from_text,
     trigger_text,
 )
+from updeck.storage.errors import StorageError
 from updeck.tui.cli.context import Context, print_events, value, warn
 from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_PENDING, EXIT_REFUSED, EXIT_USAGE, CliError
 from updeck.tui.cli.output import emit, emit_json
@@ -110,6 +111,7 @@ def _run(ctx: Context, project_ref: str | None) -> int:
     stop = _Stop()
     listed = 0.0
     waiting_said: set[str] = set()
+    troubles: dict[str, str] = {}
     try:
         while not stop.stopped:
             if fixed is not None and not senders:
@@ -121,7 +123,14 @@ def _run(ctx: Context, project_ref: str | None) -> int:
                         senders[state.id] = Sender(ctx.repo, state.id, ctx.operator, config=config)
             busy, left = False, 0
             for project_id, sender in senders.items():
-                result = sender.step()
+                try:
+                    result = sender.step()
+                except (StorageError, OSError) as exc:  # one project's trouble, not all
+                    if troubles.get(project_id) != str(exc):
+                        troubles[project_id] = str(exc)
+                        warn(f"{project_id}: cannot deliver now: {exc}")
+                    continue
+                troubles.pop(project_id, None)
                 if not result.holding and args.once:
                     holder = sender.lease.current()
                     raise CliError(f"{project_id}: another sender holds the lease"

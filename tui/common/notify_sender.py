@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,9 @@ class Sender:
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.repo = repo
         self.project_id = project_id
-        self.operator = operator
+        # Outcomes are recorded as the person running the sender (never 'as' someone: a
+        # team's --as rule must not keep them out of the log).
+        self.operator = replace(operator, user=operator.person)
         self.config = config or SenderConfig()
         self.outbox = outbox if outbox is not None else outbox_for(repo, project_id)
         self.lease = self.outbox.lease()

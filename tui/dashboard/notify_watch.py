@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from updeck.storage.errors import StorageError
 from updeck.tui.common.notify_sender import Sender, SenderConfig, outbox_for
 from updeck.tui.common.notify_status import summary
 from updeck.tui.dashboard.messages import OutboxChanged
@@ -49,6 +50,8 @@ class NotifyWatch:
                           else outbox_for(self.app.repo, project_id))
                 said = summary(outbox.view())
                 return OutboxChanged(project_id, said.text(), bool(said.failed))
+            except (StorageError, OSError) as exc:  # in the bar, not a toast every 2 s
+                return OutboxChanged(project_id, f"cannot deliver now: {exc}", True)
             finally:
                 self.running = False
 
