@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from updeck.models.commands import ChangeNotifyRules
 from updeck.models.durations import parse_duration
@@ -23,8 +24,9 @@ from updeck.storage.errors import StorageError
 from updeck.tui.cli.context import Context, print_events, value, warn
 from updeck.tui.cli.exit_codes import EXIT_OK, EXIT_PENDING, EXIT_REFUSED, EXIT_USAGE, CliError
 from updeck.tui.cli.output import emit, emit_json
-from updeck.tui.common.notify_sender import Sender, SenderConfig, outbox_for
-from updeck.tui.common.notify_status import rules_text, status_data, status_text
+
+if TYPE_CHECKING:  # loaded by the subcommands that use them: every other command starts fast
+    from updeck.tui.common.notify_sender import Sender
 
 ACTIONS = ("add", "list", "remove", "status")
 IDLE_WAIT = 0.1  # seconds between looks at the logs while nothing is due
@@ -49,6 +51,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
         print_events(ctx.submit(project_id, ChangeNotifyRules(remove=args.rule, by=ctx.operator,
                                                               at=ctx.now())))
         return EXIT_OK
+    from updeck.tui.common.notify_sender import outbox_for
+    from updeck.tui.common.notify_status import rules_text, status_data, status_text
+
     state = ctx.state(project_id)
     if action == "list":
         if args.json:
@@ -99,6 +104,8 @@ class _Stop:
 
 
 def _run(ctx: Context, project_ref: str | None) -> int:
+    from updeck.tui.common.notify_sender import Sender, SenderConfig
+
     args = ctx.args
     if args.rule:
         raise CliError("notify run takes at most one PROJECT", EXIT_USAGE)

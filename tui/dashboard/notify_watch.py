@@ -2,16 +2,15 @@
 ``updeck notify run`` holds that project's lease, it delivers (a sender of kind
 ``dashboard``: no commands, only webhooks whose secret its environment holds), every
 few seconds in a thread worker; and it says in the notice bar what is undelivered or
-failed. A read-only dashboard only looks."""
+failed. A read-only dashboard only looks. The sender is imported in the worker, the
+first time a project with rules is shown: opening the dashboard does not pay for it."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from updeck.storage.errors import StorageError
-from updeck.tui.common.notify_sender import Sender, SenderConfig, outbox_for
-from updeck.tui.common.notify_status import summary
 from updeck.tui.dashboard.messages import OutboxChanged
 
 if TYPE_CHECKING:
@@ -24,7 +23,7 @@ GROUP = "notify"
 class NotifyWatch:
     def __init__(self, app: UpdeckApp) -> None:
         self.app = app
-        self.senders: dict[str, Sender] = {}
+        self.senders: dict[str, Any] = {}  # project id -> its Sender (notify_sender)
         self.running = False
 
     def start(self) -> None:
@@ -36,29 +35,31 @@ class NotifyWatch:
         if self.running or project_id is None or live is None or not live.state.notify_rules:
             return
         self.running = True
-        sender = self.senders.get(project_id)
-        if sender is None and not self.app.read_only:
-            sender = self.senders[project_id] = Sender(
-                self.app.repo, project_id, self.app.operator,
-                config=SenderConfig(kind="dashboard"))
+        self.app.background(lambda: self._round(project_id), group=GROUP)
 
-        def job() -> OutboxChanged:
-            try:
-                if sender is not None:
-                    sender.step()
-                outbox = (sender.outbox if sender is not None
-                          else outbox_for(self.app.repo, project_id))
-                said = summary(outbox.view())
-                return OutboxChanged(project_id, said.text(), bool(said.failed))
-            except (StorageError, OSError) as exc:  # in the bar, not a toast every 2 s
-                return OutboxChanged(project_id, f"cannot deliver now: {exc}", True)
-            finally:
-                self.running = False
+    def _round(self, project_id: str) -> OutboxChanged:
+        """In the worker: one sender step (unless read-only), then what the outbox holds."""
+        from updeck.tui.common.notify_sender import Sender, SenderConfig, outbox_for
+        from updeck.tui.common.notify_status import summary
 
-        self.app.background(job, group=GROUP)
+        try:
+            sender = self.senders.get(project_id)
+            if sender is None and not self.app.read_only:
+                sender = self.senders[project_id] = Sender(
+                    self.app.repo, project_id, self.app.operator,
+                    config=SenderConfig(kind="dashboard"))
+            if sender is not None:
+                sender.step()
+            outbox = sender.outbox if sender is not None else outbox_for(self.app.repo, project_id)
+            said = summary(outbox.view())
+            return OutboxChanged(project_id, said.text(), bool(said.failed))
+        except (StorageError, OSError) as exc:  # in the bar, not a toast every 2 s
+            return OutboxChanged(project_id, f"cannot deliver now: {exc}", True)
+        finally:
+            self.running = False
 
     def stop(self) -> None:
         """Give the leases back (a closed dashboard's lease is free anyway: its pid is gone)."""
-        for sender in self.senders.values():
+        for sender in list(self.senders.values()):
             with contextlib.suppress(Exception):  # leaving; the lease expires by itself
                 sender.release()
