@@ -76,3 +76,19 @@ class LogRewritten(StorageError):
             f"log from a backup; if the change was intended, remove {witness}")
         self.project_id = project_id
         self.problem = problem
+
+
+class DatabaseProblem(StorageError):
+    """The database named by ``--db``/``UPDECK_DB`` cannot be used as given (the CLI exits 2)."""
+
+
+class DatabaseUnreachable(DatabaseProblem):
+    """The PostgreSQL server does not answer (down, restarting, network); nothing was written
+    unless the reason says the outcome of a write is unknown."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"the database {where} is unreachable ({reason}); nothing was changed "
+                         "by this command. Check that the server runs and that "
+                         f"`psql '{where}'` connects, then retry")
+        self.where = where
+        self.reason = reason

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from updeck.models.events import Event
 from updeck.models.state import ProjectState
-from updeck.storage.repository import Repository
+from updeck.storage.contract import ProjectRepository
 
 
 class WatchStopped(Exception):
@@ -24,7 +24,7 @@ class WatchStopped(Exception):
 class Watcher:
     """New events of one project, with its own cursor (independent of ``refresh``)."""
 
-    def __init__(self, repo: Repository, project_id: str, *, since_seq: int | None = None) -> None:
+    def __init__(self, repo: ProjectRepository, project_id: str, *, since_seq: int | None = None) -> None:
         self.repo = repo
         self.project_id = project_id
         self._stamp: tuple[int, ...] | None = None

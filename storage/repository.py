@@ -30,8 +30,8 @@ from updeck.models.project import Project
 from updeck.models.state import ProjectState
 from updeck.storage import layout, log_reader, witness
 from updeck.storage.atomic_storage import clean_stale_temps, iter_names, stat_key
+from updeck.storage.contract import ProjectRepository, resolve_ref
 from updeck.storage.errors import (
-    AmbiguousProject,
     Busy,
     DamagedProject,
     LogRewritten,
@@ -79,6 +79,20 @@ class Repository:
         self._witnessed: dict[str, tuple[int, str]] = {}  # heads checked against the witness
         self._rewritten: dict[str, str] = {}  # project -> what the witness contradicts
         self._guard = threading.Lock()
+
+    def where(self) -> str:
+        """The data folder, for people."""
+        return str(self.data_dir)
+
+    def reopen(self, *, lock_timeout: float | None = None) -> Repository:
+        """A second repository on the same folder, with its own cache."""
+        return Repository(self.data_dir, lock_timeout=self.lock_timeout if lock_timeout is None
+                          else lock_timeout, segment_size=self.segment_size,
+                          segment_bytes=self.segment_bytes)
+
+    def close(self) -> None:
+        """Drop the caches (files hold no connection)."""
+        self.forget()
 
     # --- paths ---------------------------------------------------------------------
 
@@ -188,25 +202,10 @@ class Repository:
         ``ProjectNotFound`` when nothing matches, ``AmbiguousProject`` (with the
         candidates) when several do.
         """
-        ref = ref.strip()
         ids = self.project_ids()
-        if not ref:
-            raise ProjectNotFound(ref)
-        if ref in ids:
-            return ref
-        folded = ref.casefold()
-        names = {pid: (self.project_name(pid) or "") for pid in ids}
-        exact = [pid for pid in ids if names[pid].casefold() == folded]
-        if len(exact) == 1:
-            return exact[0]
-        matches = [pid for pid in ids
-                   if pid.startswith(ref) or names[pid].casefold().startswith(folded)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise ProjectNotFound(ref)
-        raise AmbiguousProject(ref, [f"{pid} ({names[pid]})" if names[pid] else pid
-                                     for pid in matches])
+        if ref.strip() in ids:
+            return ref.strip()
+        return resolve_ref(ref, ids, {pid: self.project_name(pid) or "" for pid in ids})
 
     # --- reading ---------------------------------------------------------------------
 
@@ -411,12 +410,21 @@ class Repository:
 
 
 def open_repository(db: str | os.PathLike[str] | None = None, *,
-                    lock_timeout: float | None = None) -> Repository:
-    """The repository of ``--db`` / ``UPDECK_DB`` / the platform data folder.
+                    lock_timeout: float | None = None) -> ProjectRepository:
+    """The repository of ``--db`` / ``UPDECK_DB`` / the platform data folder: a
+    ``postgresql://`` / ``postgres://`` URL or a ``service=NAME`` DSN opens PostgreSQL
+    (:mod:`updeck.storage.postgres`, imported only then), anything else a data folder.
     ``UPDECK_LOCK_TIMEOUT`` (seconds) overrides the default lock timeout."""
     if lock_timeout is None:
         try:
             lock_timeout = float(os.environ.get("UPDECK_LOCK_TIMEOUT", "") or 10.0)
         except ValueError:
             lock_timeout = 10.0
+    chosen = os.fspath(db) if db else os.environ.get("UPDECK_DB", "")
+    from updeck.storage.postgres.dsn import is_database_address
+
+    if is_database_address(chosen):
+        from updeck.storage.postgres.repository import open_postgres
+
+        return open_postgres(chosen, lock_timeout=lock_timeout)
     return Repository(default_data_dir(db), lock_timeout=lock_timeout)

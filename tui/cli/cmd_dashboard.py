@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from updeck.models.events import Operator, utc_now
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.identity import current_operator
 from updeck.storage.repository import Repository
 from updeck.tui.cli.context import (
@@ -35,7 +36,7 @@ def has_screen() -> bool:
         return False
 
 
-def _open_dashboard(repo: Repository, project_id: str | None, read_only: bool,
+def _open_dashboard(repo: ProjectRepository, project_id: str | None, read_only: bool,
                     operator: Operator, *, only: bool = False) -> int:
     if not has_screen():
         raise CliError("the dashboard needs a terminal; in scripts use a subcommand such as "
@@ -88,12 +89,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from updeck.storage.locations import data_dir
+    from updeck.storage.postgres.dsn import is_database_address
     from updeck.tui.cli.serve import ServeError, serve
 
     ctx = Context(args)
     project_id = ctx.project_id() if args.project else None
+    chosen = getattr(args, "db", None) or os.environ.get("UPDECK_DB", "")
+    target = chosen if is_database_address(chosen) else data_dir(getattr(args, "db", None))
     try:
-        serve(data_dir(getattr(args, "db", None)), project_id, host=args.host, port=args.port,
+        serve(target, project_id, host=args.host, port=args.port,
               allow_remote=args.allow_remote, max_sessions=args.max_sessions)
     except ServeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None

@@ -18,8 +18,9 @@ from updeck.models.commands import (
 )
 from updeck.models.events import Event, Operator, utc_now
 from updeck.models.state import ProjectState
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.identity import current_operator
-from updeck.storage.repository import Repository, open_repository
+from updeck.storage.repository import open_repository
 from updeck.tui.cli.exit_codes import EXIT_REFUSED, EXIT_USAGE, CliError
 
 if TYPE_CHECKING:  # the schedule is loaded only by the commands that need it
@@ -44,7 +45,7 @@ class Context:
         self._warned: set[str] = set()
 
     @cached_property
-    def repo(self) -> Repository:
+    def repo(self) -> ProjectRepository:
         return open_repository(getattr(self.args, "db", None))
 
     @cached_property

@@ -6,6 +6,7 @@ from updeck.storage.errors import (
     AmbiguousProject,
     Busy,
     DamagedProject,
+    DatabaseProblem,
     ProjectNotFound,
     StorageError,
 )
@@ -14,7 +15,7 @@ from updeck.tui.cli.exit_codes import EXIT_REFUSED, EXIT_USAGE
 
 def describe_exception(exc: BaseException) -> tuple[str, int]:
     """One sentence and an exit code for an exception that reached the boundary."""
-    if isinstance(exc, (ProjectNotFound, AmbiguousProject)):
+    if isinstance(exc, (ProjectNotFound, AmbiguousProject, DatabaseProblem)):
         return str(exc), EXIT_USAGE
     if isinstance(exc, (DamagedProject, Busy)):
         return str(exc), EXIT_REFUSED

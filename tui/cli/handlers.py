@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from updeck.tui.cli.cmd_dashboard import cmd_demo, cmd_home, cmd_open, cmd_serve
+from updeck.tui.cli.cmd_database import cmd_db, cmd_restore
 from updeck.tui.cli.cmd_export import cmd_check_log, cmd_export, cmd_locate
 from updeck.tui.cli.cmd_notify import cmd_notify
 from updeck.tui.cli.cmd_projects import cmd_list, cmd_new, cmd_status
@@ -47,4 +48,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "check-log": cmd_check_log,
     "locate": cmd_locate,
+    "db": cmd_db,
+    "restore": cmd_restore,
 }

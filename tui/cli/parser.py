@@ -35,7 +35,8 @@ def _globals_parent() -> _Parser:
     """--db and --as, also accepted after the subcommand (they then win)."""
     parent = _Parser(add_help=False)
     parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help="the data folder (env UPDECK_DB)")
+                        help="the data folder, or a PostgreSQL address postgresql://... or "
+                             "service=NAME (env UPDECK_DB)")
     parent.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
                         help="who is acting (env UPDECK_OPERATOR; default: the login user)")
     return parent
@@ -224,6 +225,21 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                "Print the data folder, the config folder, the template search path (with which\n"
                "folders exist) and the demo folder.",
                ("updeck locate", "updeck --db /srv/updeck locate --json")),
+    "db": ("set up a PostgreSQL database for updeck",
+           "Work on the PostgreSQL database that --db or UPDECK_DB names. 'db init' creates\n"
+           "updeck's schema (or migrates it to this version), run as the owner role, and\n"
+           "grants the operator and read-only roles named. The password never goes on the\n"
+           "command line: libpq reads ~/.pgpass, PGPASSFILE or PGPASSWORD.",
+           ("updeck --db postgresql://db1.example.org/updeck db init",
+            "updeck --db service=updeck db init --operator-role updeck_ops "
+            "--reader-role updeck_view")),
+    "restore": ("restore a project from a JSON export",
+                "Write a project back from the file 'updeck export PROJECT --format json'\n"
+                "wrote, into the data folder or database of --db, with every hash as it was:\n"
+                "a backup's restore, or a move between a data folder and PostgreSQL. The\n"
+                "chain is checked first; a project with the same id is never overwritten.",
+                ("updeck export crm --format json -o crm.json",
+                 "updeck --db postgresql://db1.example.org/updeck restore crm.json")),
     "serve": ("serve the dashboard read-only in a browser",
               "Serve the dashboard read-only in a browser through textual-serve. Listens on\n"
               "loopback unless --allow-remote; prints a URL with a random access token and\n"
@@ -247,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"updeck {__version__}")
     parser.add_argument("--db", metavar="PATH", default=None,
-                        help="the data folder (env UPDECK_DB; default: the user data folder)")
+                        help="the data folder, or a PostgreSQL address postgresql://... or "
+                             "service=NAME (env UPDECK_DB; default: the user data folder)")
     parser.add_argument("--as", dest="as_name", metavar="NAME", default=None,
                         help="who is acting (env UPDECK_OPERATOR; default: the login user)")
     parser.add_argument("--read-only", action="store_true",
@@ -489,6 +506,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("locate")
     json_flag(p)
+
+    p = add("db")
+    actions = p.add_subparsers(dest="db_action", metavar="ACTION", required=True,
+                               parser_class=_Parser)
+    a = actions.add_parser("init", help="create or migrate the schema, grant roles",
+                           parents=[parent])
+    a.add_argument("--operator-role", metavar="ROLE",
+                   help="grant this existing role what operators need (INSERT and SELECT on "
+                        "the events, no UPDATE or DELETE)")
+    a.add_argument("--reader-role", metavar="ROLE",
+                   help="grant this existing role read-only access (serve, reports)")
+
+    p = add("restore")
+    p.add_argument("file", metavar="FILE", help="a JSON export (updeck export --format json)")
 
     p = add("serve")
     p.add_argument("project", metavar="PROJECT", nargs="?", help="open on this project")

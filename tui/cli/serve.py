@@ -51,7 +51,7 @@ def is_loopback(host: str) -> bool:
             return False
 
 
-def dashboard_command(db: Path, project_id: str | None) -> str:
+def dashboard_command(db: Path | str, project_id: str | None) -> str:
     """The shell command textual-serve runs for every browser session: always read-only,
     and with a project, that project alone."""
     parts = [sys.executable, "-m", "updeck", "--db", str(db)]
@@ -126,7 +126,7 @@ def make_server(command: str, *, host: str, port: int, title: str, token: str,
     return GuardedServer(command, host=host, port=port, title=title)
 
 
-def serve(db: Path, project_id: str | None, *, host: str = "127.0.0.1", port: int = 8080,
+def serve(db: Path | str, project_id: str | None, *, host: str = "127.0.0.1", port: int = 8080,
           allow_remote: bool = False, max_sessions: int = DEFAULT_MAX_SESSIONS) -> None:
     """Serve until interrupted. Raises :class:`ServeError` for a refused host or port."""
     if not allow_remote and not is_loopback(host):

@@ -17,8 +17,8 @@ from datetime import datetime
 
 from updeck.models.commands import RecordVerification, Refusal
 from updeck.models.events import Event, Operator
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import Busy, StorageError
-from updeck.storage.repository import Repository
 from updeck.tui.common.verify_run import CheckRun
 
 RECORD_PATIENCE = 60.0  # seconds to keep retrying a busy project after a verify ran
@@ -34,7 +34,7 @@ def verdict(run: CheckRun) -> str:
     return "passed" if run.passed else f"failed ({run.failure})"
 
 
-def record_verification(repo: Repository, project_id: str, item: str, command: str,
+def record_verification(repo: ProjectRepository, project_id: str, item: str, command: str,
                         run: CheckRun, *, by: Operator, at: datetime,
                         patience: float = RECORD_PATIENCE,
                         on_busy: Callable[[], None] | None = None) -> list[Event] | Refusal:

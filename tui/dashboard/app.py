@@ -23,9 +23,9 @@ from textual.worker import Worker, WorkerState
 from updeck.models.commands import Command
 from updeck.models.events import Event, Operator, utc_now
 from updeck.models.state import ProjectState
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import DamagedProject, StorageError
 from updeck.storage.identity import current_operator
-from updeck.storage.repository import Repository
 from updeck.tui.dashboard.keys import APP_BINDINGS
 from updeck.tui.dashboard.live import LiveProject, Poller
 from updeck.tui.dashboard.messages import (
@@ -59,7 +59,7 @@ class UpdeckApp(App[int]):
     AUTO_FOCUS = None
     NOTIFICATION_TIMEOUT = 6
 
-    def __init__(self, repo: Repository, *, project_id: str | None = None, read_only: bool = False,
+    def __init__(self, repo: ProjectRepository, *, project_id: str | None = None, read_only: bool = False,
                  operator: Operator | str | None = None,
                  now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
                  watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT,
@@ -377,7 +377,7 @@ class UpdeckApp(App[int]):
                         title="Verify", severity="error", timeout=10, markup=False)
 
 
-def run_dashboard(repo: Repository, *, project_id: str | None = None, read_only: bool = False,
+def run_dashboard(repo: ProjectRepository, *, project_id: str | None = None, read_only: bool = False,
                   operator: Operator | str | None = None, only_project: bool = False) -> int:
     """Run the dashboard in this terminal until the user quits; the exit code."""
     app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,

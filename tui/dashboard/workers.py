@@ -10,8 +10,8 @@ from datetime import datetime
 from textual.message import Message
 from updeck.models.commands import Command, Refusal
 from updeck.models.events import Operator
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import StorageError
-from updeck.storage.repository import Repository
 from updeck.tui.common.verify_record import record_verification
 from updeck.tui.common.verify_run import run_check
 from updeck.tui.dashboard.messages import (
@@ -34,7 +34,7 @@ def sentence(exc: BaseException | None) -> str:
     return text.splitlines()[0]
 
 
-def read_project(repo: Repository, project_id: str, post: Post) -> Message:
+def read_project(repo: ProjectRepository, project_id: str, post: Post) -> Message:
     """Open a project: post its state at once (cheap: storage keeps snapshots), then
     return its whole log, which can be long, for the status log and the history."""
     try:
@@ -45,17 +45,17 @@ def read_project(repo: Repository, project_id: str, post: Post) -> Message:
     post(ProjectLoaded(project_id, state, [], complete=False, stamp=stamp))
     # The whole log through a reader of its own, so reading a long history never holds
     # the lock that a key press's write needs.
-    reader = Repository(repo.data_dir, lock_timeout=repo.lock_timeout)
+    reader = repo.reopen()
     try:
         history = reader.events(project_id, 0)
     except StorageError as exc:
         return ProjectFailed(project_id, sentence(exc))
     finally:
-        reader.forget()
+        reader.close()
     return HistoryLoaded(project_id, history)
 
 
-def write_command(repo: Repository, project_id: str, command: Command, since_seq: int,
+def write_command(repo: ProjectRepository, project_id: str, command: Command, since_seq: int,
                   own: set[int]) -> Message:
     """Submit ``command``; the change it made (noting its events in ``own`` before any
     poll can show them as another operator's) or the engine's refusal."""
@@ -71,7 +71,7 @@ def write_command(repo: Repository, project_id: str, command: Command, since_seq
                           written=[e.seq for e in result])
 
 
-def verify_and_record(repo: Repository, project_id: str, item: str, command: str, *,
+def verify_and_record(repo: ProjectRepository, project_id: str, item: str, command: str, *,
                       timeout: float, expect_exit: int = 0, expect_output: str = "",
                       by: Operator, now: Callable[[], datetime],
                       since_seq: Callable[[], int], own: set[int], post: Post) -> Message:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 from textual.screen import ModalScreen, Screen
 from updeck.models.commands import Command
 from updeck.models.events import Event, Operator
-from updeck.storage.repository import Repository
+from updeck.storage.contract import ProjectRepository
 from updeck.tui.dashboard.host import dashboard
 from updeck.tui.dashboard.live import LiveProject
 
@@ -67,7 +67,7 @@ class ProjectShowingScreen(DashboardScreen):
         return self.dashboard.live.get(self.project_id)
 
     @property
-    def repo(self) -> Repository:
+    def repo(self) -> ProjectRepository:
         return self.dashboard.repo
 
     @property
