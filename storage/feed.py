@@ -66,6 +66,12 @@ class Watcher:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return False
-            time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - now)))
+            pause = interval if deadline is None else max(0.0, min(interval, deadline - now))
+            waiter = getattr(self.repo, "wait_for_change", None)  # PostgreSQL: LISTEN/NOTIFY
+            if waiter is not None:
+                if waiter(self.project_id, last, pause):
+                    return True
+            else:
+                time.sleep(pause)
             if self.repo.stamp(self.project_id) != last or time.monotonic() - checked >= full_check:
                 return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from updeck.storage.postgres.pg_log import (
     SNAPSHOT_EVERY,
     Broken,
     PgLog,
+    apply_checked,
     decode_rows,
     event_row,
     read_cold,
@@ -210,16 +212,8 @@ class PgRepository:
             return cached.state, self._tail(project_id, cached, seq)
 
     def stamp(self, project_id: str) -> tuple[int, ...]:
-        """The change marker: the count of NOTIFYs on the project's channel (no query);
-        while not listening, the head seq read from the database; (-1, n) when unreachable
-        (always new, so a reader asks and is told why)."""
-        if self._listener is None:
-            with self._guard:
-                if self._listener is None:
-                    self._listener = Listener(lambda: connect(self.dsn, self.schema, self.label))
-        count = self._listener.counter(self._channel(project_id))
-        if count is not None:
-            return (1, count)
+        """The change marker: the project's head seq (one indexed read); ``(-1, n)`` while
+        the database is unreachable (always new, so the reader asks and is told why)."""
         try:
             with self._link.use() as conn:
                 row = conn.execute("SELECT head_seq FROM projects WHERE id = %s",
@@ -227,14 +221,30 @@ class PgRepository:
         except StorageError:
             self._unreachable_polls += 1
             return (-1, self._unreachable_polls)
-        return (0, int(row[0]) if row else 0)
+        return (int(row[0]) if row else 0,)
 
     def wait_for_change(self, project_id: str, stamp: tuple[int, ...], timeout: float) -> bool:
-        """Sleep until the project's NOTIFY counter moves past ``stamp`` or ``timeout``."""
-        listener = self._listener
-        if listener is None or len(stamp) != 2 or stamp[0] != 1:
-            return self.stamp(project_id) != stamp
-        return listener.wait(self._channel(project_id), stamp[1], timeout)
+        """Sleep until a NOTIFY on the project's channel (LISTEN on a connection of its own)
+        or ``timeout``; True when the stamp then differs from ``stamp``. While the listening
+        connection is down this is a plain poll every 0.3 s."""
+        if self._listener is None:
+            with self._guard:
+                if self._listener is None:
+                    self._listener = Listener(lambda: connect(self.dsn, self.schema, self.label))
+        channel = self._channel(project_id)
+        count = self._listener.counter(channel)
+        if self.stamp(project_id) != stamp:
+            return True
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if count is not None and self._listener.healthy:
+                self._listener.wait(channel, count, left)
+            else:
+                time.sleep(min(left, 0.3))
+            if self.stamp(project_id) != stamp:
+                return True
+            count = self._listener.counter(channel)
+        return False
 
     def chain_head(self, project_id: str) -> tuple[int, str]:
         state = self.load(project_id)
@@ -363,21 +373,21 @@ class PgRepository:
                 cached = read_cold(conn, project_id, self._place(project_id), self.label)
                 self._cache[project_id] = cached
             else:
-                rows = conn.execute("SELECT seq, doc FROM events WHERE project_id = %s "
-                                    "AND seq > %s ORDER BY seq",
-                                    (project_id, cached.state.seq)).fetchall()
-                if rows:
-                    try:
-                        new = decode_rows(rows, cached.decoder, cached.state.seq,
-                                          cached.state.last_hash)
-                        from updeck.storage.postgres.pg_log import apply_checked
-
-                        cached.state = apply_checked(cached.state, new)
-                    except Broken as exc:
-                        raise self._damaged(project_id, exc) from None
-                    cached.events.extend(new)
+                self._catch_up(conn, project_id, cached)
             self._witness(project_id, cached)
             return cached
+
+    def _catch_up(self, conn: Any, project_id: str, cached: PgLog) -> None:
+        """Read and check the events other writers appended since."""
+        rows = conn.execute("SELECT seq, doc FROM events WHERE project_id = %s AND seq > %s "
+                            "ORDER BY seq", (project_id, cached.state.seq)).fetchall()
+        if rows:
+            try:
+                new = decode_rows(rows, cached.decoder, cached.state.seq, cached.state.last_hash)
+                cached.state = apply_checked(cached.state, new)
+            except Broken as exc:
+                raise self._damaged(project_id, exc) from None
+            cached.events.extend(new)
 
     def _witness(self, project_id: str, cached: PgLog) -> None:
         """As the files do: compare with what this operator saw, then record the head."""
@@ -385,6 +395,11 @@ class PgRepository:
         if self._witnessed.get(project_id) == head or project_id in self._rewritten:
             return
         seen = witness.load(cached.place)
+        if seen is not None and seen.seq > head[0]:
+            # another process of this operator wrote since we read: read on before judging
+            with self._link.use() as conn:
+                self._catch_up(conn, project_id, cached)
+            head = (cached.state.seq, cached.state.last_hash)
         if seen is not None and seen.seq > 0:
             tail: list[Event] = []
             if seen.seq <= head[0]:

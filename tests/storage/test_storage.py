@@ -28,23 +28,19 @@ from updeck.models.commands import (
     RecordCost,
     RecordMetric,
     RecordVerification,
-    Refusal,
     StartRollback,
 )
 from updeck.models.engine import fold
-from updeck.models.events import Operator, verify_chain
+from updeck.models.events import Operator
 from updeck.models.project import Window
 from updeck.storage import atomic_storage, layout, snapshot
 from updeck.storage.errors import (
-    AmbiguousProject,
     Busy,
     DamagedProject,
     ProjectExists,
-    ProjectNotFound,
     StorageError,
     WriteFailed,
 )
-from updeck.storage.feed import Watcher
 from updeck.storage.repository import Repository, open_repository
 
 from tests.support.storage import OPERATOR, T0, make_project
@@ -68,30 +64,6 @@ def repo(tmp_path: Path) -> Repository:
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-def test_create_submit_load_roundtrip(repo: Repository) -> None:
-    state = repo.create_project(make_project(10, project_id="crm-1"), OPERATOR, T0)
-    assert state.seq == 1 and state.id == "crm-1"
-    events = repo.submit("crm-1", move("i0001", ItemAction.START))
-    assert isinstance(events, list) and events[0].seq == 2
-    assert repo.load("crm-1").items["i0001"].status.value == "in_progress"
-    other = Repository(repo.data_dir)
-    assert other.load("crm-1") == repo.load("crm-1")
-    assert verify_chain(other.events("crm-1")) is None
-    assert [e.seq for e in other.events("crm-1", since_seq=1)] == [2]
-    with pytest.raises(ProjectExists):
-        repo.create_project(make_project(10, project_id="crm-1"), OPERATOR, T0)
-
-
-def test_refusal_changes_nothing(repo: Repository) -> None:
-    repo.create_project(make_project(5, project_id="p1"), OPERATOR, T0)
-    folder = repo.project_dir("p1")
-    before = folder_bytes(folder)
-    result = repo.submit("p1", move("i0001", ItemAction.SKIP))  # no reason
-    assert isinstance(result, Refusal)
-    assert folder_bytes(folder) == before
-    assert repo.load("p1").seq == 1
 
 
 def test_segments_roll_over_and_snapshot_opens_the_same_state(repo: Repository) -> None:
@@ -148,27 +120,6 @@ def test_snapshot_codec_round_trips_a_rich_state(repo: Repository) -> None:
     state = repo.load("rich")
     data = orjson.loads(orjson.dumps(snapshot.encode_state(state)))
     assert snapshot.restore_state(state.project, data) == state
-
-
-def test_resolve(repo: Repository) -> None:
-    repo.create_project(make_project(3, name="CRM upgrade", project_id="crm-upgrade-aa11"), OPERATOR)
-    repo.create_project(make_project(3, name="CRM rollback drill", project_id="crm-drill-bb22"), OPERATOR)
-    repo.create_project(make_project(3, name="Mail move", project_id="mail-cc33"), OPERATOR)
-    assert repo.resolve("crm-upgrade-aa11") == "crm-upgrade-aa11"
-    assert repo.resolve("crm-u") == "crm-upgrade-aa11"  # id prefix
-    assert repo.resolve("mail") == "mail-cc33"
-    assert repo.resolve("crm rollback") == "crm-drill-bb22"  # name prefix, any case
-    assert repo.resolve("mail MOVE") == "mail-cc33"  # exact name
-    with pytest.raises(AmbiguousProject) as info:
-        repo.resolve("crm")
-    assert len(info.value.candidates) == 2
-    assert any("crm-drill-bb22" in c for c in info.value.candidates)
-    with pytest.raises(ProjectNotFound):
-        repo.resolve("nope")
-    with pytest.raises(ProjectNotFound):
-        repo.load("nope")
-    assert repo.project_ids() == ["crm-drill-bb22", "crm-upgrade-aa11", "mail-cc33"]
-    assert [s.id for s in repo.list_projects()] == repo.project_ids()
 
 
 def test_open_repository_uses_the_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,26 +251,6 @@ def test_check_log_names_the_first_changed_event(repo: Repository) -> None:
         assert "event #7" in str(info.value) and info.value.path == path
         with pytest.raises(DamagedProject):
             reader.submit("p1", note("refused"))
-
-
-def test_stamp_refresh_and_watcher_see_another_writer(repo: Repository) -> None:
-    repo.create_project(make_project(4, project_id="p1"), OPERATOR)
-    viewer = Repository(repo.data_dir)
-    viewer.load("p1")
-    watcher = Watcher(viewer, "p1")
-    assert watcher.poll() == []
-    stamp = viewer.stamp("p1")
-    assert viewer.stamp("p1") == stamp
-    for i in range(7):  # crosses a segment boundary
-        repo.submit("p1", note(f"n{i}", BOB))
-    assert viewer.stamp("p1") != stamp
-    state, new = viewer.refresh("p1")
-    assert [e.seq for e in new] == list(range(2, 9)) and state.seq == 8
-    assert viewer.refresh("p1")[1] == []
-    assert [e.seq for e in watcher.poll()] == list(range(2, 9))
-    assert watcher.poll() == []
-    viewer.submit("p1", note("mine"))
-    assert [e.seq for e in viewer.refresh("p1")[1]] == [9]  # own writes come through refresh too
 
 
 def test_disk_full_acknowledges_nothing_and_recovers(repo: Repository,

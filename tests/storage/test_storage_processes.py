@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from updeck.models.events import EventKind, verify_chain
 from updeck.storage.atomic_storage import read_tables
+from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import DamagedProject
 from updeck.storage.feed import Watcher
-from updeck.storage.repository import Repository
+from updeck.storage.repository import Repository, open_repository
 
 from tests.support.storage import OPERATOR, make_project
 
@@ -33,14 +34,26 @@ def spawn(*args: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_eight_writers_at_once_lose_nothing(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    # small segments so that segment roll-overs (and snapshots) happen under contention
-    repo = Repository(data, segment_size=100)
+@pytest.mark.parametrize("backend", ["files", "postgres"])
+def test_eight_writers_at_once_lose_nothing(tmp_path: Path, backend: str,
+                                            request: pytest.FixtureRequest) -> None:
+    data = str(tmp_path / "data")
+    repo: ProjectRepository
+    if backend == "postgres":  # its own database, in the default schema, as a team has it
+        from updeck.storage.postgres.repository import open_postgres
+        from updeck.storage.postgres.schema import init_database
+
+        data = request.getfixturevalue("pg_server").create_database(f"writers_{os.getpid()}")
+        init_database(data)
+        repo = open_postgres(data)
+    else:
+        # small segments so that segment roll-overs (and snapshots) happen under contention
+        repo = Repository(Path(data), segment_size=100)
     repo.create_project(make_project(16, project_id="team"), OPERATOR)
+    repo.close()
     writers, per_writer = 8, 250
     # a short lock timeout so that Busy (and the caller's retry) really happens under load
-    procs = [spawn("mixed", str(data), "team", str(k), str(per_writer), "0.25")
+    procs = [spawn("mixed", data, "team", str(k), str(per_writer), "0.25")
              for k in range(writers)]
     reports = []
     for proc in procs:
@@ -51,7 +64,7 @@ def test_eight_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     assert all(r["refused"] == 0 for r in reports), reports
     print(f"Busy retries: {sum(r['busy'] for r in reports)}")
 
-    fresh = Repository(data)
+    fresh = open_repository(data)
     events = fresh.events("team")
     assert len(events) == 1 + writers * per_writer
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
@@ -65,6 +78,7 @@ def test_eight_writers_at_once_lose_nothing(tmp_path: Path) -> None:
         assert notes == [f"w{k} note {i}" for i in range(1, per_writer, 2)]
     state = fresh.load("team")
     assert state.seq == len(events) and state.notes == writers * per_writer // 2
+    fresh.close()
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """A writer process for the storage tests (run as a script, one real process per writer).
 
     python tests/support/storage_writer.py mixed DATA PROJECT K N [LOCK_TIMEOUT]  # N notes and moves as wK
+                                     (DATA: a data folder or a PostgreSQL address)
     python tests/support/storage_writer.py ack DATA PROJECT          # notes forever, one line per ack
     python tests/support/storage_writer.py hold DATA PROJECT SECONDS # hold the write lock
 """
@@ -17,13 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from updeck.models.commands import AddNote, ItemAction, MoveItem
 from updeck.models.events import Operator, utc_now
 from updeck.storage.errors import Busy
-from updeck.storage.repository import Repository
+from updeck.storage.repository import Repository, open_repository
 
 CYCLE = (ItemAction.START, ItemAction.DONE, ItemAction.REOPEN)
 
 
-def mixed(data: Path, pid: str, k: int, n: int, timeout: float = 10.0) -> None:
-    repo = Repository(data, lock_timeout=timeout)
+def mixed(data: str, pid: str, k: int, n: int, timeout: float = 10.0) -> None:
+    repo = open_repository(data, lock_timeout=timeout)  # a data folder or a PostgreSQL address
     me = Operator(user=f"w{k}", host="jump1")
     item = f"i{k + 1:04d}"
     busy = refused = 0
@@ -76,7 +77,7 @@ def hold(data: Path, pid: str, seconds: float) -> None:
 if __name__ == "__main__":
     mode, data_arg, project = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     if mode == "mixed":
-        mixed(data_arg, project, int(sys.argv[4]), int(sys.argv[5]),
+        mixed(sys.argv[2], project, int(sys.argv[4]), int(sys.argv[5]),
               float(sys.argv[6]) if len(sys.argv) > 6 else 10.0)
     elif mode == "ack":
         ack(data_arg, project)
