@@ -246,6 +246,10 @@ class UpdeckApp(App[int]):
             self.notify("read-only: nothing can be changed here", severity="warning")
             return
         known = self.live.get(project_id)
+        if known is not None and known.error:  # not current (database unreachable, damage)
+            self.notify(f"not saved: this view is not current ({known.error})",
+                        severity="error", timeout=8, markup=False)
+            return
         seq = known.seq if known else 0
         repo = self.repo
         own = self.own_seqs.setdefault(project_id, set())
@@ -306,10 +310,11 @@ class UpdeckApp(App[int]):
             live.stamp = message.stamp
         own = self.own_seqs.setdefault(message.project_id, set())
         own.update(message.written)
-        before = live.state.seq
+        before, was_failing = live.state.seq, bool(live.error)
         fresh = live.merge(message.state, message.events)
         if not fresh:
-            if live.state.seq != before:  # newer state, its events came with the history
+            # newer state (its events came with the history), or current again after an error
+            if live.state.seq != before or was_failing:
                 for screen in self.showing(message.project_id):
                     screen.project_updated(live, [])
             return

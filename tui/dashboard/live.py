@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from updeck.models.events import Event
 from updeck.models.state import ProjectState
+from updeck.storage.errors import DatabaseUnreachable, StorageError
 from updeck.tui.dashboard.messages import ProjectChanged, ProjectFailed, ProjectsListed, Stamp
 
 if TYPE_CHECKING:
@@ -148,8 +149,11 @@ class Poller:
                         self.app.post_message(ProjectChanged(watched, state, events,
                                                              stamp=new_stamp))
             if list_now:
-                self.app.post_message(ProjectsListed(repo.list_projects(),
-                                                     repo.damaged_projects()))
+                try:
+                    listed = ProjectsListed(repo.list_projects(), repo.damaged_projects())
+                except StorageError:  # the database went away: keep the last list shown
+                    return
+                self.app.post_message(listed)
 
         self._running = self.app.run_worker(poll, thread=True, group=POLL_GROUP, name="poll",
                                             exit_on_error=False, description="Polling")
@@ -163,5 +167,7 @@ class Poller:
 
 
 def _sentence(exc: BaseException) -> str:
+    if isinstance(exc, DatabaseUnreachable):  # short: it must fit the header
+        return "DATABASE UNREACHABLE: reconnecting, read-only"
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
