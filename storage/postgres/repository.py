@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from updeck.models.commands import Command, CreateProject, Refusal
 from updeck.models.engine import apply, decide, fold
 from updeck.models.events import GENESIS, ChainBreak, Event, Operator, utc_now, verify_chain
@@ -137,8 +138,8 @@ class PgRepository:
         if not PROJECT_ID_RE.match(project_id):
             raise StorageError(f"{project_id!r} is not a usable project id")
         snap = None
-        if len(events) > SNAPSHOT_EVERY:
-            middle = len(events) // SNAPSHOT_EVERY * SNAPSHOT_EVERY
+        if len(events) > SNAPSHOT_EVERY:  # as the writers leave it: the newest events after it
+            middle = (len(events) - 1) // SNAPSHOT_EVERY * SNAPSHOT_EVERY
             snap = snapshot_row(project_id, fold(events[:middle]), self._place(project_id))
         with self._link.use() as conn, conn.transaction():
             added = conn.execute(
@@ -350,7 +351,7 @@ class PgRepository:
                 rows = conn.execute("SELECT seq, doc FROM events WHERE project_id = %s "
                                     "AND seq <= %s ORDER BY seq", (project_id, cached.base)).fetchall()
             try:
-                prefix = decode_rows(rows, cached.decoder, 0, GENESIS)
+                prefix = decode_rows(rows, cached.decoder, 0, GENESIS, full_from=cached.base)
             except Broken as exc:
                 raise self._damaged(project_id, exc) from None
             if len(prefix) != cached.base or (cached.events and cached.events[0].prev != prefix[-1].hash):
@@ -389,6 +390,19 @@ class PgRepository:
                 raise self._damaged(project_id, exc) from None
             cached.events.extend(new)
 
+    def _event_at(self, project_id: str, seq: int, cached: PgLog) -> list[Event]:
+        """``[event #seq]`` read from the database with its hash recomputed, or []."""
+        with self._link.use() as conn:
+            rows = conn.execute("SELECT seq, doc FROM events WHERE project_id = %s AND seq = %s",
+                                (project_id, seq)).fetchall()
+        if not rows:
+            return []
+        try:
+            event = cached.decoder.event(orjson.loads(rows[0][1]))
+        except (ValueError, KeyError, TypeError):
+            return []
+        return [event] if event.seq == seq and event.computed_hash() == event.hash else []
+
     def _witness(self, project_id: str, cached: PgLog) -> None:
         """As the files do: compare with what this operator saw, then record the head."""
         head = (cached.state.seq, cached.state.last_hash)
@@ -402,9 +416,10 @@ class PgRepository:
             head = (cached.state.seq, cached.state.last_hash)
         if seen is not None and seen.seq > 0:
             tail: list[Event] = []
-            if seen.seq <= head[0]:
-                with contextlib.suppress(DamagedProject):
-                    tail = self._tail(project_id, cached, seen.seq - 1)[:1]
+            if cached.base < seen.seq <= head[0]:
+                tail = cached.events[seen.seq - cached.base - 1:seen.seq - cached.base]
+            elif seen.seq <= cached.base:  # before the snapshot: that one event, checked
+                tail = self._event_at(project_id, seen.seq, cached)
             problem = witness.contradiction(seen, tail)
             if problem is not None:
                 self._rewritten[project_id] = problem

@@ -42,7 +42,8 @@ def _run_as() -> str | None:
 class PgServer:
     """One running cluster; ``dsn(db)`` addresses a database in it."""
 
-    def __init__(self, folder: Path, bin_dir: Path) -> None:
+    def __init__(self, folder: Path, bin_dir: Path, *, durable: bool = False) -> None:
+        self.durable = durable  # fsync and synchronous commit on (benchmarks), else off (tests)
         self.folder = folder
         self.bin = bin_dir
         self.data = folder / "data"
@@ -67,8 +68,9 @@ class PgServer:
         return self
 
     def up(self) -> None:
-        options = (f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = f"-k {self.socket_dir} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
 

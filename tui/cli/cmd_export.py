@@ -73,12 +73,19 @@ def cmd_check_log(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from updeck.storage.locations import config_dir, data_dir, demo_dir, template_search_path
+    import os
 
+    from updeck.storage.locations import config_dir, data_dir, demo_dir, template_search_path
+    from updeck.storage.postgres.dsn import describe, is_database_address
+
+    chosen = getattr(args, "db", None) or os.environ.get("UPDECK_DB", "")
     data = data_dir(getattr(args, "db", None))
     paths = template_search_path()
+    on_pg = is_database_address(chosen)
     info: dict[str, Any] = {
-        "data": str(data), "data_exists": data.is_dir(),
+        "backend": "postgresql" if on_pg else "files",
+        "data": describe(chosen) if on_pg else str(data),
+        "data_exists": None if on_pg else data.is_dir(),
         "config": str(config_dir()), "config_exists": config_dir().is_dir(),
         "templates": [{"path": str(p), "exists": p.is_dir()} for p in paths],
         "demo": str(demo_dir()), "demo_exists": demo_dir().is_dir(),
@@ -90,7 +97,10 @@ def cmd_locate(args: argparse.Namespace) -> int:
     def mark(flag: bool) -> str:
         return "" if flag else "  (missing)"
 
-    emit(f"data folder:    {data}{mark(info['data_exists'])}")
+    if on_pg:
+        emit(f"database:       {info['data']}  (PostgreSQL)")
+    else:
+        emit(f"data folder:    {data}{mark(info['data_exists'])}")
     emit(f"config folder:  {info['config']}{mark(info['config_exists'])}")
     emit("template search path (first match by id wins):")
     for number, entry in enumerate(info["templates"], start=1):
