@@ -10,7 +10,7 @@ file, as every PostgreSQL client does.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from updeck.storage.errors import DatabaseProblem
 
@@ -55,5 +55,6 @@ def describe(db: str) -> str:
             netloc = parts.netloc.rsplit("@", 1)
             user = netloc[0].split(":", 1)[0]
             parts = parts._replace(netloc=f"{user}@{netloc[1]}")
-        return urlunsplit(parts)
+        query = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(parts.query)]
+        return urlunsplit(parts._replace(query=urlencode(query, safe="/:,")))
     return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", text, flags=re.IGNORECASE)

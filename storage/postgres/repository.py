@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from updeck.models.commands import Command, CreateProject, Refusal
 from updeck.models.engine import apply, decide, fold
 from updeck.models.events import GENESIS, ChainBreak, Event, Operator, utc_now, verify_chain
@@ -51,6 +50,7 @@ from updeck.storage.postgres.pg_log import (
     read_cold,
     snapshot_row,
 )
+from updeck.storage.postgres.pg_witness import PgWitness, event_at_seq
 
 _INSERT_EVENT = "INSERT INTO events (project_id, seq, prev, hash, doc) VALUES (%s, %s, %s, %s, %s)"
 _INSERT_SNAPSHOT = ("INSERT INTO snapshots (project_id, seq, last_hash, fingerprint, state) "
@@ -70,8 +70,7 @@ class PgRepository:
         self._store_key = hashlib.sha256(f"{self.label}|{self.schema}".encode()).hexdigest()[:24]
         self._cache: dict[str, PgLog] = {}
         self._thread_locks: dict[str, threading.RLock] = {}
-        self._witnessed: dict[str, tuple[int, str]] = {}
-        self._rewritten: dict[str, str] = {}
+        self._witnesses = PgWitness()
         self._guard = threading.Lock()
         self._listener: Listener | None = None
         self._unreachable_polls = 0
@@ -257,7 +256,7 @@ class PgRepository:
     def log_rewritten(self, project_id: str) -> str | None:
         with self._thread_lock(project_id):
             self._sync(project_id)
-            return self._rewritten.get(project_id)
+            return self._witnesses.rewritten.get(project_id)
 
     def check_log(self, project_id: str) -> ChainBreak | None:
         """The whole chain read again from the database (not the cache)."""
@@ -312,7 +311,7 @@ class PgRepository:
                 raise DamagedProject(Path(f"[project {project_id}]"),
                                      f"the head row says #{head[0]} but the events end at "
                                      f"#{cached.state.seq}", project_id=project_id)
-            problem = self._rewritten.get(project_id)
+            problem = self._witnesses.rewritten.get(project_id)
             if problem is not None:
                 raise LogRewritten(project_id, problem, witness.witness_path(cached.place))
             result = decide(cached.state, command)
@@ -390,51 +389,23 @@ class PgRepository:
                 raise self._damaged(project_id, exc) from None
             cached.events.extend(new)
 
-    def _event_at(self, project_id: str, seq: int, cached: PgLog) -> list[Event]:
-        """``[event #seq]`` read from the database with its hash recomputed, or []."""
-        with self._link.use() as conn:
-            rows = conn.execute("SELECT seq, doc FROM events WHERE project_id = %s AND seq = %s",
-                                (project_id, seq)).fetchall()
-        if not rows:
-            return []
-        try:
-            event = cached.decoder.event(orjson.loads(rows[0][1]))
-        except (ValueError, KeyError, TypeError):
-            return []
-        return [event] if event.seq == seq and event.computed_hash() == event.hash else []
-
     def _witness(self, project_id: str, cached: PgLog) -> None:
-        """As the files do: compare with what this operator saw, then record the head."""
-        head = (cached.state.seq, cached.state.last_hash)
-        if self._witnessed.get(project_id) == head or project_id in self._rewritten:
-            return
-        seen = witness.load(cached.place)
-        if seen is not None and seen.seq > head[0]:
-            # another process of this operator wrote since we read: read on before judging
+        def catch_up() -> None:
             with self._link.use() as conn:
                 self._catch_up(conn, project_id, cached)
-            head = (cached.state.seq, cached.state.last_hash)
-        if seen is not None and seen.seq > 0:
-            tail: list[Event] = []
-            if cached.base < seen.seq <= head[0]:
-                tail = cached.events[seen.seq - cached.base - 1:seen.seq - cached.base]
-            elif seen.seq <= cached.base:  # before the snapshot: that one event, checked
-                tail = self._event_at(project_id, seen.seq, cached)
-            problem = witness.contradiction(seen, tail)
-            if problem is not None:
-                self._rewritten[project_id] = problem
-                return
-        if head[0] > 0 and (seen is None or head[0] > seen.seq):
-            witness.record(cached.place, *head)
-        self._witnessed[project_id] = head
+
+        def event_at(seq: int) -> list[Event]:
+            with self._link.use() as conn:
+                return event_at_seq(conn, project_id, seq, cached.decoder)
+
+        self._witnesses.check(project_id, cached, catch_up, event_at)
 
     def forget(self, project_id: str | None = None) -> None:
         with self._guard:
             ids = [project_id] if project_id else list(self._cache)
             for pid in ids:
                 self._cache.pop(pid, None)
-                self._witnessed.pop(pid, None)
-                self._rewritten.pop(pid, None)
+                self._witnesses.forget(pid)
 
 
 def open_postgres(dsn: str, *, lock_timeout: float = 10.0,
