@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support.pg_fixtures import pg_dsn, pg_schema, pg_server  # noqa: F401 - PostgreSQL, one per worker
+
 # Hypothesis profiles, none with a deadline (a loaded machine must not fail a property test):
 # - "dev" (the default): 50 examples with fresh randomness each run, failures replayed from
 #   the local example database, to keep exploring while working;

@@ -31,8 +31,9 @@ def psycopg_module() -> Any:
     return psycopg
 
 
-def connect(dsn: str, schema: str, where: str) -> Any:
-    """A new autocommit connection with the schema on its search path."""
+def connect(dsn: str, schema: str, where: str, lock_timeout: float = 0.0) -> Any:
+    """A new autocommit connection with the schema on its search path and, when given, a
+    lock timeout (seconds) for every statement that waits for a row lock."""
     psycopg = psycopg_module()
     try:
         conn = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
@@ -41,7 +42,9 @@ def connect(dsn: str, schema: str, where: str) -> Any:
         raise DatabaseUnreachable(where, first_line(exc)) from None
     except psycopg.ProgrammingError as exc:  # a DSN libpq cannot parse
         raise DatabaseProblem(f"{where} is not a usable database address ({first_line(exc)})") from None
-    conn.execute("SELECT set_config('search_path', %s, false)", (f"{schema}, pg_catalog",))
+    millis = max(1, int(lock_timeout * 1000)) if lock_timeout > 0 else 0
+    conn.execute("SELECT set_config('search_path', %s, false), set_config('lock_timeout', %s, false)",
+                  (f"{schema}, pg_catalog", f"{millis}ms"))
     return conn
 
 
@@ -53,7 +56,8 @@ def first_line(exc: BaseException) -> str:
 class Link:
     """The repository's connection: opened on first use, reopened with backoff."""
 
-    def __init__(self, dsn: str, schema: str, where: str) -> None:
+    def __init__(self, dsn: str, schema: str, where: str, lock_timeout: float = 0.0) -> None:
+        self.lock_timeout = lock_timeout
         self.dsn = dsn
         self.schema = schema
         self.where = where
@@ -74,7 +78,7 @@ class Link:
         if self._failures and time.monotonic() < self._retry_at:
             raise DatabaseUnreachable(self.where, f"{self._reason}; retrying")
         try:
-            self._conn = connect(self.dsn, self.schema, self.where)
+            self._conn = connect(self.dsn, self.schema, self.where, self.lock_timeout)
         except DatabaseUnreachable as exc:
             self._failed(exc.reason)
             raise

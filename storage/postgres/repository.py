@@ -66,7 +66,7 @@ class PgRepository:
         self.schema = pg_schema.identifier(schema)
         self.lock_timeout = lock_timeout
         self.label = describe(self.dsn)
-        self._link = Link(self.dsn, self.schema, self.label)
+        self._link = Link(self.dsn, self.schema, self.label, lock_timeout)  # for FOR UPDATE
         self._store_key = hashlib.sha256(f"{self.label}|{self.schema}".encode()).hexdigest()[:24]
         self._cache: dict[str, PgLog] = {}
         self._thread_locks: dict[str, threading.RLock] = {}
@@ -290,8 +290,6 @@ class PgRepository:
 
     def _lock_row(self, conn: Any, project_id: str) -> tuple[int, str]:
         psycopg = psycopg_module()
-        millis = max(1, int(self.lock_timeout * 1000))
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{millis}ms",))
         try:
             row = conn.execute("SELECT head_seq, head_hash FROM projects WHERE id = %s FOR UPDATE",
                                (project_id,)).fetchone()

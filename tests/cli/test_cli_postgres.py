@@ -9,7 +9,6 @@ import os
 import re
 
 from tests.support.cli import Cli
-from tests.support.pg_fixtures import pg_dsn, pg_server  # noqa: F401
 from tests.support.postgres import PgServer
 
 HEAD = re.compile(r"chain head (#\d+ sha256:[0-9a-f]+)")
@@ -22,7 +21,7 @@ def head_of(out: str) -> str:
 
 
 def test_a_project_moves_file_to_postgres_and_back_with_the_same_head(
-        cli: Cli, pg_server: PgServer) -> None:  # noqa: F811
+        cli: Cli, pg_server: PgServer) -> None:
     pid = cli.ok("new", "mini", "--name", "Orders DB", "--var", "ticket=CHG-1").strip()
     cli.ok("item", pid, "inventory", "start")
     cli.ok("item", pid, "inventory", "done", "--note", "listed")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from updeck.models.commands import AddNote
 
-from tests.support.pg_fixtures import new_schema, pg_dsn, pg_server  # noqa: F401
+from tests.support.pg_fixtures import new_schema
 from tests.support.postgres import PgServer
 from tests.support.tui import (
     ALICE,
@@ -26,8 +26,8 @@ from tests.support.tui import (
 
 @pytest.mark.slow
 async def test_the_dashboard_lives_through_a_database_restart(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_server: PgServer,  # noqa: F811
-        pg_dsn: str) -> None:  # noqa: F811
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_server: PgServer,
+        pg_dsn: str) -> None:
     from updeck.storage.postgres.repository import PgRepository
     from updeck.tui.dashboard.app import UpdeckApp
 
