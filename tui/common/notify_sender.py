@@ -25,7 +25,8 @@ from updeck.models.notify_match import event_notifications, time_notifications
 from updeck.models.notify_rules import target_from_dict
 from updeck.models.schedule import compute_schedule
 from updeck.models.state import ProjectState
-from updeck.storage.errors import StorageError
+from updeck.storage.contract import ProjectRepository
+from updeck.storage.errors import DatabaseProblem, StorageError
 from updeck.storage.notify_outbox import Entry, Outbox, Settled, file_outbox
 from updeck.storage.repository import Repository
 from updeck.tui.common.notify_deliver import SecretMissing, deliver, resolve_secret
@@ -65,13 +66,23 @@ class _Scan:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def outbox_for(repo: Repository, project_id: str) -> Outbox:
-    """The project's outbox (a file one for a folder repository)."""
+def outbox_available(repo: ProjectRepository) -> bool:
+    """True when the store has an outbox: a data folder (PostgreSQL has none yet)."""
+    return isinstance(repo, Repository)
+
+
+def outbox_for(repo: ProjectRepository, project_id: str) -> Outbox:
+    """The project's outbox (a file one for a folder repository); ``DatabaseProblem`` on a
+    store without one (PostgreSQL, until it has an outbox table)."""
+    if not isinstance(repo, Repository):
+        raise DatabaseProblem(
+            f"notifications keep their outbox in the project's folder and {repo.where()} has "
+            "no folders: on PostgreSQL they are not sent yet (the rules stay in the log)")
     return file_outbox(repo.project_dir(project_id), lock_timeout=repo.lock_timeout)
 
 
 class Sender:
-    def __init__(self, repo: Repository, project_id: str, operator: Operator, *,
+    def __init__(self, repo: ProjectRepository, project_id: str, operator: Operator, *,
                  config: SenderConfig | None = None, outbox: Outbox | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.repo = repo
