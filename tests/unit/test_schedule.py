@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-import statistics
-import time
 from datetime import timedelta
 
+import pytest
 from updeck.models.commands import AddNote, DecideApproval, MoveItem, OpenWindow, PlanWindow
 from updeck.models.commands import ItemAction as A
 from updeck.models.engine import apply, decide
@@ -368,7 +367,11 @@ def big_driver(n: int = 2000) -> Driver:
     return Driver(*specs)
 
 
-def test_schedule_of_2000_items_is_fast() -> None:
+def test_schedule_of_2000_items_builds_its_plan_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # How fast is bench/bench_engine.py's job (target < 4 ms); here: the expensive part, the
+    # plan of 2,000 items, is built once and reused by every later call, whatever the load.
+    import updeck.models.plan as plan_module
+
     d = big_driver()
     state = d.state
     for i in range(0, 2000, 3):  # close about a third, in dependency order where possible
@@ -376,15 +379,17 @@ def test_schedule_of_2000_items_is_fast() -> None:
         if isinstance(result, list):
             for event in result:
                 state = apply(state, event)
+    built: list[int] = []
+    real_build = plan_module.build_plan
+    monkeypatch.setattr(plan_module, "build_plan",
+                        lambda *a, **k: built.append(1) or real_build(*a, **k))
+    plan_module._PLANS.clear()
     now = T0 + timedelta(hours=1)
-    compute_schedule(state, now)  # the plan is built once
-    times = []
-    for _ in range(15):
-        start = time.perf_counter()
-        compute_schedule(state, now)
-        times.append(time.perf_counter() - start)
-    # the target is < 4 ms (bench/bench_engine.py); this bound only catches a blow-up on a busy machine
-    assert statistics.median(times) < 0.025
+    first = compute_schedule(state, now)
+    for _ in range(5):
+        again = compute_schedule(state, now)
+        assert again.forecast_finish == first.forecast_finish
+    assert len(built) == 1
 
 
 def test_window_changes_move_the_plan_not_the_cache() -> None:
