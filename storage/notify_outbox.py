@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,11 +134,12 @@ class FileOutbox:
         self._view = OutboxView()
         self._offset = 0
         self._inode = -1
+        self._mutex = threading.RLock()  # the sender's threads share one outbox
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         ensure_shared_dir(self.folder)
-        with self._lock.held():
+        with self._mutex, self._lock.held():
             yield
 
     def lease(self) -> Lease:
@@ -147,6 +149,10 @@ class FileOutbox:
 
     def view(self) -> OutboxView:
         """The outbox now (only lines added since the last call are parsed)."""
+        with self._mutex:
+            return self._read_new()
+
+    def _read_new(self) -> OutboxView:
         try:
             with open(self.path, "rb") as handle:
                 st = os.fstat(handle.fileno())

@@ -67,11 +67,13 @@ def project(cli: Cli) -> str:
 
 
 def drain(sender: Sender, rounds: int = 50) -> None:
-    """Steps until nothing is queued (each step does real work; bounded)."""
+    """Steps until nothing is queued or in flight (bounded), waiting for the deliveries
+    each step started."""
     for _ in range(rounds):
         result = sender.step()
-        if not result.pending:
+        if not result.pending and not result.in_flight:
             return
+        assert sender.wait_idle(60)
     raise AssertionError(f"still {result.pending} queued")
 
 
@@ -164,6 +166,7 @@ def test_a_target_down_then_up_gets_everything_in_order(cli: Cli, project: str,
         sender = Sender(repo, project, ME, config=SenderConfig(backoff=0.0, max_tries=50))
         for _ in range(4):
             sender.step()
+            assert sender.wait_idle(60)
         assert got.requests == []
         view = FileOutbox(repo.project_dir(project)).view()
         first = min(view.pending(), key=lambda e: e.order)
@@ -174,6 +177,29 @@ def test_a_target_down_then_up_gets_everything_in_order(cli: Cli, project: str,
         drain(sender)
         texts = [r.body["event"]["text"] for r in got.requests]  # type: ignore[index]
         assert texts == [f"note: note {n}" for n in range(6)]
+
+
+def test_a_hanging_target_does_not_hold_up_the_others(cli: Cli, project: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = Repository(cli.db)
+    archive = cli.root / "archive.jsonl"
+    with receiver() as got:
+        monkeypatch.setenv("HOOK_SLOW", f"{got.url}/slow")
+        cli.ok("notify", project, "add", "--id", "both", "--on", "every_event",
+               "--to", "webhook:${HOOK_SLOW}", "--to", f"file:{archive}")
+        got.hold_at = 1  # the webhook's first request gets no answer for now
+        repo.submit(project, AddNote(text="hello", by=ME, at=_now()))
+        sender = Sender(repo, project, ME)
+        sender.step()
+        assert got.held.wait(60)
+        deadline = time.monotonic() + 60
+        while not archive.exists() and time.monotonic() < deadline:
+            sender.step()  # the scan and the other targets go on
+            time.sleep(0.05)
+        assert archive.exists() and len(got.requests) == 1 and not got.release.is_set()
+        got.release.set()
+        drain(sender)
+        assert len(got.effects) == 1
 
 
 def test_a_notification_fails_for_good_after_max_tries(cli: Cli, project: str,
@@ -217,6 +243,7 @@ def test_a_hanging_command_is_killed_at_its_timeout(cli: Cli, project: str) -> N
     repo = Repository(cli.db)
     waiting = Sender(repo, project, ME, config=SenderConfig(max_tries=1))
     drain_until = waiting.step()  # without --allow-commands: left queued, not tried
+    assert waiting.wait_idle(60)
     assert drain_until.pending >= 1 and not pids.exists()
     waiting.release()
     sender = Sender(repo, project, ME, config=SenderConfig(commands=True, max_tries=1))

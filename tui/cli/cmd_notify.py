@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # loaded by the subcommands that use them: every other comman
 
 ACTIONS = ("add", "list", "remove", "status")
 IDLE_WAIT = 0.1  # seconds between looks at the logs while nothing is due
+STOP_PATIENCE = 15.0  # seconds a stopping sender waits for deliveries in flight
 LIST_EVERY = 5.0  # seconds between looks for projects with rules (notify run without PROJECT)
 
 
@@ -128,7 +129,7 @@ def _run(ctx: Context, project_ref: str | None) -> int:
                 for state in ctx.repo.list_projects():
                     if state.notify_rules and state.id not in senders:
                         senders[state.id] = Sender(ctx.repo, state.id, ctx.operator, config=config)
-            busy, left = False, 0
+            busy, left, flying = False, 0, 0
             for project_id, sender in senders.items():
                 try:
                     result = sender.step()
@@ -153,13 +154,15 @@ def _run(ctx: Context, project_ref: str | None) -> int:
                 waiting_said.discard(project_id)
                 busy = busy or bool(result.delivered or result.failed or result.queued)
                 left += result.pending
-            if args.once and not busy:
+                flying += result.in_flight
+            if args.once and not busy and not flying:
                 return EXIT_OK if not left else EXIT_PENDING
             if not busy:
                 time.sleep(IDLE_WAIT)
     finally:
         for sender in senders.values():
             try:
+                sender.wait_idle(STOP_PATIENCE)  # let deliveries in flight finish
                 sender.release()
             except Exception as exc:
                 print(f"updeck: could not release the lease: {exc}", file=sys.stderr)

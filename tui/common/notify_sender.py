@@ -10,6 +10,7 @@ and records the outcomes in the status log (``notify_delivered`` / ``notify_fail
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,7 @@ class StepResult:
     delivered: int = 0
     failed: int = 0
     pending: int = 0
+    in_flight: int = 0  # targets being delivered to by a worker thread
     next_due: float | None = None  # epoch seconds of the earliest backed-off retry
 
 
@@ -95,6 +97,9 @@ class Sender:
         self.lease = self.outbox.lease()
         self.clock = clock
         self._scan = _Scan()
+        self._workers: dict[str, threading.Thread] = {}
+        self._counts = threading.Lock()
+        self._delivered = self._failed = 0
         self.data_dir: Path | None = getattr(repo, "data_dir", None)
 
     # --- one round ----------------------------------------------------------------------
@@ -179,41 +184,66 @@ class Sender:
         return False
 
     def _deliver(self, result: StepResult) -> None:
-        """Each outcome is appended to the outbox as it comes (a ``kill -9`` loses none of
-        them); they are fsync'd together every SYNC_EVERY s (a power cut can lose the last
-        few: sent again, with the same keys)."""
-        by_target: dict[str, list[Entry]] = {}
+        """Start a worker thread for each target with something due and none running: a
+        slow or hanging target never holds up the others (nor the next scan)."""
+        by_target: dict[str, Entry] = {}
         for entry in sorted(self.outbox.view().pending(), key=lambda e: e.order):
-            by_target.setdefault(entry.notification.target_id, []).append(entry)
+            by_target.setdefault(entry.notification.target_id, entry)
+        for target_id, first in by_target.items():
+            running = self._workers.get(target_id)
+            if running is not None and running.is_alive():
+                continue
+            if first.next_try > time.time() or self._skip(first):
+                continue
+            worker = threading.Thread(target=self._drain_target, args=(target_id,),
+                                      name=f"notify {target_id}", daemon=True)
+            self._workers[target_id] = worker
+            worker.start()
+        with self._counts:
+            result.delivered, result.failed = self._delivered, self._failed
+            self._delivered = self._failed = 0
+        result.in_flight = sum(1 for w in self._workers.values() if w.is_alive())
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait for the deliveries in flight; False if some still run after ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for worker in list(self._workers.values()):
+            worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not any(w.is_alive() for w in self._workers.values())
+
+    def _drain_target(self, target_id: str) -> None:
+        """One target's due notifications, in order. Each outcome is appended to the outbox
+        as it comes (a ``kill -9`` loses none of them); they are fsync'd together every
+        SYNC_EVERY s (a power cut can lose the last few: sent again, with the same keys)."""
+        entries = sorted((e for e in self.outbox.view().pending()
+                          if e.notification.target_id == target_id), key=lambda e: e.order)
         unsynced = False
         since = time.monotonic()
         try:
-            for entries in by_target.values():
-                for entry in entries:
-                    if entry.next_try > time.time() or self._skip(entry) or not self._hold():
-                        break
-                    outcome = deliver(entry.notification, self.data_dir,
-                                      commands=self.config.commands)
-                    tries = entry.tries + 1
-                    at = iso(self.clock()) or ""
-                    if outcome.ok or outcome.permanent or tries >= self.config.max_tries:
-                        status = "delivered" if outcome.ok else "failed"
-                        self.outbox.settle([Settled(entry.key, status, tries, outcome.error, at,
-                                                    self._scan.cursor)], durable=False)
-                        unsynced = True
+            for entry in entries:
+                if entry.next_try > time.time() or self._skip(entry) or not self._hold():
+                    break
+                outcome = deliver(entry.notification, self.data_dir,
+                                  commands=self.config.commands)
+                tries = entry.tries + 1
+                at = iso(self.clock()) or ""
+                if outcome.ok or outcome.permanent or tries >= self.config.max_tries:
+                    status = "delivered" if outcome.ok else "failed"
+                    self.outbox.settle([Settled(entry.key, status, tries, outcome.error, at,
+                                                self._scan.cursor)], durable=False)
+                    unsynced = True
+                    with self._counts:
                         if outcome.ok:
-                            result.delivered += 1
+                            self._delivered += 1
                         else:
-                            result.failed += 1
-                    else:
-                        delay = min(self.config.backoff * 2 ** (tries - 1),
-                                    self.config.max_backoff)
-                        self.outbox.record_try(entry.key, tries, outcome.error,
-                                               time.time() + delay)
-                        break  # in order: the rest of this target waits for this one
-                    if unsynced and time.monotonic() - since >= SYNC_EVERY:
-                        self.outbox.sync()
-                        unsynced, since = False, time.monotonic()
+                            self._failed += 1
+                else:
+                    delay = min(self.config.backoff * 2 ** (tries - 1), self.config.max_backoff)
+                    self.outbox.record_try(entry.key, tries, outcome.error, time.time() + delay)
+                    break  # in order: the rest of this target waits for this one
+                if unsynced and time.monotonic() - since >= SYNC_EVERY:
+                    self.outbox.sync()
+                    unsynced, since = False, time.monotonic()
         finally:
             if unsynced:
                 self.outbox.sync()
