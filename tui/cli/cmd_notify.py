@@ -152,7 +152,7 @@ def _run(ctx: Context, project_ref: str | None) -> int:
                              + (f" ({holder.holder()})" if holder else ""))
                     continue
                 waiting_said.discard(project_id)
-                busy = busy or bool(result.delivered or result.failed or result.queued)
+                busy = busy or bool(result.queued)  # new work: look again at once
                 left += result.pending
                 flying += result.in_flight
             if args.once and not busy and not flying:

@@ -35,6 +35,7 @@ from updeck.tui.common.notify_deliver import SecretMissing, deliver, resolve_sec
 RENEW_EVERY = 5.0  # seconds between lease renewals (the lease lasts 30)
 CLOCK_EVERY = 1.0  # seconds between evaluations of the time triggers
 LOG_BATCH = 500
+LOG_EVERY = 1.0  # seconds between log writes of outcomes while deliveries go on
 SYNC_EVERY = 0.2  # seconds: outcomes are written at once, fsync'd together this often
 
 
@@ -65,6 +66,7 @@ class _Scan:
     last_clock: float = 0.0
     logged_checked: bool = False
     lease_at: float = 0.0
+    logged_at: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -251,10 +253,17 @@ class Sender:
     # --- the status log -------------------------------------------------------------------
 
     def _log_outcomes(self) -> None:
+        """In batches: at once when no delivery is in flight, else every LOG_EVERY s or
+        LOG_BATCH outcomes (one log write each)."""
         view = self.outbox.view()
         unlogged = view.unlogged()
         if not unlogged:
             return
+        flying = any(w.is_alive() for w in self._workers.values())
+        if (flying and len(unlogged) < LOG_BATCH
+                and time.monotonic() - self._scan.logged_at < LOG_EVERY):
+            return
+        self._scan.logged_at = time.monotonic()
         if not self._scan.logged_checked:  # a crash between the log write and 'logged'
             self._scan.logged_checked = True
             since = min(e.head for e in unlogged)
