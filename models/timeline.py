@@ -44,6 +44,7 @@ class TimelineRow:
     critical: bool
     planned: tuple[float, float] | None  # offsets from the origin, seconds
     actual: tuple[float, float] | None  # a running item ends at now
+    stream: str = ""  # the item's workstream ("" for none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,9 @@ def build_timeline(state: ProjectState, schedule: Schedule, phase: str) -> Timel
         for span in (planned, actual):
             if span is not None:
                 points.extend(span)
-        rows.append(TimelineRow(item_id, state.specs[item_id].title, run.status.value,
-                                item_id in critical, planned, actual))
+        spec = state.specs[item_id]
+        rows.append(TimelineRow(item_id, spec.title, run.status.value,
+                                item_id in critical, planned, actual, spec.stream))
     lines: list[tuple[str, float]] = []
     ponr = [plan.planned_finish.get(i) for i in plan.point_of_no_return]
     for mark, moment in (("N", offset(now)), ("D", offset(schedule.rollback_decide_by)),
@@ -124,6 +126,17 @@ def build_timeline(state: ProjectState, schedule: Schedule, phase: str) -> Timel
         lo = min(lo, *(v for _, v in shown))
         hi = max(hi, *(v for _, v in shown))
     return Timeline(phase, origin, tuple(rows), lo, hi, shown)
+
+
+def stream_groups(timeline: Timeline) -> tuple[tuple[str, tuple[TimelineRow, ...]], ...]:
+    """The rows stream by stream when any of them names a workstream: named streams in
+    order of first appearance, then the rows without one (stream ""); planned order within
+    each. ``()`` when no row names a stream (the timeline is then one list)."""
+    names = list(dict.fromkeys(row.stream for row in timeline.rows))
+    if not any(names):
+        return ()
+    names.sort(key=lambda name: name == "")
+    return tuple((name, tuple(r for r in timeline.rows if r.stream == name)) for name in names)
 
 
 def _column(value: float, timeline: Timeline, width: int) -> int:

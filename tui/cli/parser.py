@@ -87,6 +87,13 @@ _HELP: dict[str, tuple[str, str, tuple[str, ...]]] = {
                "forecast finish and its margin, the backout time, the decide-by time and\n"
                "whether the point of no return has passed.",
                ("updeck status crm", "updeck status crm --json | jq .forecast")),
+    "timeline": ("print the timeline: plan against actual, critical path",
+                 "Print the timeline of the execute phase (or --phase): one row per item in\n"
+                 "planned order with its planned bar (░), actual bar (▓, █ where both) and ◆ on\n"
+                 "the critical path, and the lines for now, decide-by, point of no return and\n"
+                 "window end. When items name a workstream (stream:), the rows are grouped under\n"
+                 "a heading per stream.",
+                 ("updeck timeline crm", "updeck timeline crm --phase test --width 120")),
     "rehearse": ("make a rehearsal run of a project",
                  "Create a rehearsal run from the project's template as the project holds it:\n"
                  "its own id and status log, linked to the project, marked REHEARSAL in list,\n"
@@ -334,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="forecast with the rehearsals' median (p50) or p90 instead of estimates")
     p.add_argument("--stream", metavar="STREAM",
                    help="list only the items of one workstream (an item's stream:)")
+
+    p = add("timeline")
+    project(p)
+    p.add_argument("--phase", metavar="PHASE",
+                   help="this phase instead of execute (e.g. test)")
+    p.add_argument("--width", type=int, metavar="N",
+                   help="characters per line (default: the terminal's width, 100 in a pipe)")
 
     p = add("rehearse")
     project(p)

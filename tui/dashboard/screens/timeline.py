@@ -11,17 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
-from updeck.models.durations import format_duration
 from updeck.models.events import Event
-from updeck.models.timeline import (
-    CRITICAL,
-    LINE_NAMES,
-    Timeline,
-    axis_text,
-    build_timeline,
-    row_text,
-    timeline_phase,
-)
+from updeck.models.timeline import Timeline, build_timeline, timeline_phase
+from updeck.tui.common.timeline_text import timeline_lines
 from updeck.tui.dashboard.format import plain
 from updeck.tui.dashboard.live import LiveProject
 from updeck.tui.dashboard.view import project_view
@@ -32,29 +24,6 @@ TIMELINE_BINDINGS: list[BindingType] = [
     Binding("k,up", "scroll_up", "Up", show=False, id="timeline.up"),
     Binding("escape,t,q", "back", "Back", id="timeline.back"),
 ]
-
-LABEL_WIDTH = 22
-
-
-def _offset(seconds: float) -> str:
-    return ("T-" if seconds < 0 else "T+") + format_duration(abs(seconds))
-
-
-def timeline_lines(timeline: Timeline, width: int) -> list[str]:
-    """The Gantt as plain lines ``width`` wide (legend, axis, one row per item)."""
-    label = min(LABEL_WIDTH, max(8, width // 4))
-    bar = max(10, width - label - 4)
-    lines = [f"{timeline.phase} phase, {len(timeline.rows)} items   "
-             f"░ planned  ▓ actual  █ both  {CRITICAL} critical path",
-             "   ".join(f"{mark} {LINE_NAMES[mark]} {_offset(v)}" for mark, v in timeline.lines)
-             or "no window planned: offsets from the first start",
-             " " * (label + 3) + axis_text(timeline, bar),
-             " " * (label + 3) + _offset(timeline.start).ljust(bar - 8) + _offset(timeline.end).rjust(8)]
-    lines.extend(row_text(row, timeline, label, bar) for row in timeline.rows)
-    if not timeline.rows:
-        lines.append("no items in this phase")
-    return lines
-
 
 class TimelineScreen(Screen[None]):
     BINDINGS = TIMELINE_BINDINGS
