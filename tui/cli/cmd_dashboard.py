@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from updeck.models.events import Operator, utc_now
+from updeck.models.state import ProjectState
 from updeck.storage.contract import ProjectRepository
 from updeck.storage.identity import current_operator
 from updeck.storage.repository import Repository
@@ -37,7 +38,8 @@ def has_screen() -> bool:
 
 
 def _open_dashboard(repo: ProjectRepository, project_id: str | None, read_only: bool,
-                    operator: Operator, *, only: bool = False) -> int:
+                    operator: Operator, *, only: bool = False,
+                    state: ProjectState | None = None) -> int:
     if not has_screen():
         raise CliError("the dashboard needs a terminal; in scripts use a subcommand such as "
                        "'updeck list' or 'updeck status PROJECT'", EXIT_USAGE)
@@ -48,7 +50,7 @@ def _open_dashboard(repo: ProjectRepository, project_id: str | None, read_only: 
                        EXIT_USAGE) from None
     extra = {"only_project": True} if only else {}
     return int(run_dashboard(repo, project_id=project_id, read_only=read_only, operator=operator,
-                             **extra) or 0)
+                             start_state=state, **extra) or 0)
 
 
 def cmd_home(args: argparse.Namespace) -> int:
@@ -59,9 +61,9 @@ def cmd_home(args: argparse.Namespace) -> int:
 def cmd_open(args: argparse.Namespace) -> int:
     ctx = Context(args)
     project_id = ctx.project_id()
-    ctx.state(project_id)  # a damaged or unreadable project is reported here, in one line
+    state = ctx.state(project_id)  # a damaged or unreadable project is reported here, in one line
     return _open_dashboard(ctx.repo, project_id, bool(args.read_only), ctx.operator,
-                           only=bool(getattr(args, "only", False)))
+                           only=bool(getattr(args, "only", False)), state=state)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -79,7 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             pass
         else:
             return int(run_dashboard(repo, project_id=project_id, read_only=bool(args.read_only),
-                                     operator=operator) or 0)
+                                     operator=operator, start_state=repo.load(project_id)) or 0)
     warn(f"demo project {project_id} in {folder} (the dashboard opens on it in a terminal)")
     now = utc_now()
     state = repo.load(project_id)

@@ -15,9 +15,9 @@ from updeck.tui.cli.streams import quiet_stdout
 
 
 def _handler(name: str | None) -> Callable[[argparse.Namespace], int]:
-    from updeck.tui.cli.handlers import HANDLERS  # after parsing, so --help and --version stay fast
+    from updeck.tui.cli.handlers import handler  # after parsing, so --help and --version stay fast
 
-    return HANDLERS[name or ""]
+    return handler(name or "")
 
 
 

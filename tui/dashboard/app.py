@@ -43,7 +43,13 @@ from updeck.tui.dashboard.notify_watch import NotifyWatch
 from updeck.tui.dashboard.palette import UpdeckCommands
 from updeck.tui.dashboard.screens.base import CommandStamp, ProjectShowingScreen
 from updeck.tui.dashboard.terminal import exit_on_hangup, should_watch, terminal_gone
-from updeck.tui.dashboard.workers import read_project, sentence, verify_and_record, write_command
+from updeck.tui.dashboard.workers import (
+    read_history,
+    read_project,
+    sentence,
+    verify_and_record,
+    write_command,
+)
 
 VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
 SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
@@ -63,7 +69,7 @@ class UpdeckApp(App[int]):
                  operator: Operator | str | None = None,
                  now: Callable[[], datetime] | None = None, poll_interval: float = 0.5,
                  watch_terminal: bool = False, verify_timeout: float = VERIFY_TIMEOUT,
-                 only_project: bool = False) -> None:
+                 only_project: bool = False, start_state: ProjectState | None = None) -> None:
         super().__init__()
         # Only the start project, never the home screen's list of all (updeck serve PROJECT).
         self.only_project = only_project and project_id is not None
@@ -86,6 +92,11 @@ class UpdeckApp(App[int]):
         self._exiting = False
         self.writes_in_flight = 0  # the poller waits while our own write is on its way
         self._ppid = os.getppid()
+        self._history_read: set[str] = set()  # projects whose whole log is read or on its way
+        if start_state is not None and project_id == start_state.id:
+            # Read by the command line already: the first screen is drawn full at once,
+            # the log follows (see load_history).
+            self.live[project_id] = LiveProject(project_id, start_state, [], complete=False)
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -98,7 +109,8 @@ class UpdeckApp(App[int]):
         from updeck.tui.dashboard.screens.project import ProjectScreen
 
         if not self.only_project:
-            self.push_screen(HomeScreen())
+            # Under a start project the home screen is built when first shown.
+            self.push_screen(HomeScreen(deferred=self.start_project is not None))
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
@@ -234,11 +246,34 @@ class UpdeckApp(App[int]):
         repo = self.repo
 
         def job() -> Message:
-            result = read_project(repo, project_id, self.post_message)
+            result = read_project(repo, project_id)
             self._say_log_trouble(project_id)  # a cut or rewritten log, a replaced snapshot
             return result
 
         self.background(job, group="load", name="load project")
+
+    def load_history(self, project_id: str, *, say_trouble: bool = False) -> None:
+        """Read the whole log (once); started when the project is on the screen, so a long
+        log never competes with drawing the first screen. ``say_trouble``: the state was
+        read without :meth:`load_project`, so say a cut or rewritten log here."""
+        if self._exiting or project_id in self._history_read:
+            return
+        self._history_read.add(project_id)
+        repo = self.repo
+
+        def job() -> Message:
+            result = read_history(repo, project_id)
+            if say_trouble:
+                self._say_log_trouble(project_id)
+            return result
+
+        self.background(job, group="load", name="load history")
+
+    def history_after_paint(self, project_id: str) -> None:
+        """A screen drew a project read at start-up: read its log once that is painted."""
+        live = self.live.get(project_id)
+        if live is not None and not live.complete and project_id not in self._history_read:
+            self.call_after_refresh(self.load_history, project_id, say_trouble=True)
 
     def submit(self, project_id: str, command: Command) -> None:
         """Persist a command in a worker; the screen changes when it is on disk."""
@@ -289,6 +324,9 @@ class UpdeckApp(App[int]):
         self.live[message.project_id] = live
         for screen in self.showing(message.project_id):
             screen.project_updated(live, [], first=True)
+        if not message.complete:
+            self._history_read.discard(message.project_id)  # a new read: its log too
+            self.call_after_refresh(self.load_history, message.project_id)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         live = self.live.get(message.project_id)
@@ -383,10 +421,12 @@ class UpdeckApp(App[int]):
 
 
 def run_dashboard(repo: ProjectRepository, *, project_id: str | None = None, read_only: bool = False,
-                  operator: Operator | str | None = None, only_project: bool = False) -> int:
-    """Run the dashboard in this terminal until the user quits; the exit code."""
+                  operator: Operator | str | None = None, only_project: bool = False,
+                  start_state: ProjectState | None = None) -> int:
+    """Run the dashboard in this terminal until the user quits; the exit code.
+    ``start_state``: the start project as the caller just read it (drawn at once)."""
     app = UpdeckApp(repo, project_id=project_id, read_only=read_only, operator=operator,
-                    watch_terminal=True, only_project=only_project)
+                    watch_terminal=True, only_project=only_project, start_state=start_state)
 
     def leave() -> None:
         loop = app._loop  # Textual's event loop, None until the app runs

@@ -8,12 +8,15 @@ and a handler on the UI thread applies it. High-frequency ones coalesce with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from updeck.models.events import Event
 from updeck.models.state import ProjectState
 from updeck.storage.errors import DamagedProject
-from updeck.storage.templates import LoadedTemplate, TemplateEntry
+
+if TYPE_CHECKING:  # the template reader (and YAML) loads only when a dialog lists templates
+    from updeck.storage.templates import LoadedTemplate, TemplateEntry
 
 Stamp = tuple[int, ...]
 """The repository's cheap change marker of one project (``Repository.stamp``)."""

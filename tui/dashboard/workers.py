@@ -34,17 +34,21 @@ def sentence(exc: BaseException | None) -> str:
     return text.splitlines()[0]
 
 
-def read_project(repo: ProjectRepository, project_id: str, post: Post) -> Message:
-    """Open a project: post its state at once (cheap: storage keeps snapshots), then
-    return its whole log, which can be long, for the status log and the history."""
+def read_project(repo: ProjectRepository, project_id: str) -> Message:
+    """Open a project: its state (cheap: storage keeps snapshots) without its log, which
+    can be long; :func:`read_history` reads that once the first screen is drawn."""
     try:
         stamp = repo.stamp(project_id)
         state = repo.load(project_id)
     except StorageError as exc:
         return ProjectFailed(project_id, sentence(exc))
-    post(ProjectLoaded(project_id, state, [], complete=False, stamp=stamp))
-    # The whole log through a reader of its own, so reading a long history never holds
-    # the lock that a key press's write needs.
+    return ProjectLoaded(project_id, state, [], complete=False, stamp=stamp)
+
+
+def read_history(repo: ProjectRepository, project_id: str) -> Message:
+    """The whole log of a project, for the status log and the item history."""
+    # Through a reader of its own, so reading a long history never holds the lock that a
+    # key press's write needs.
     reader = repo.reopen()
     try:
         history = reader.events(project_id, 0)

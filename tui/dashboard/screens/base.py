@@ -79,6 +79,7 @@ class ProjectShowingScreen(DashboardScreen):
         live = self.live
         if live is not None:
             self.project_updated(live, [], first=True)
+            self.dashboard.history_after_paint(self.project_id)
         else:
             self.dashboard.load_project(self.project_id)
 

@@ -30,13 +30,20 @@ def progress_bar(fraction: float, width: int = 10) -> str:
 class HomeScreen(DashboardScreen):
     BINDINGS = HOME_BINDINGS
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
         super().__init__()
         self.rows: list[str] = []  # project ids in table order ("" for damaged rows)
         self._signature: tuple[object, ...] = ()
         self.states: list[ProjectState] = []
+        # Deferred (under the project the dashboard opens on): built when first shown, so
+        # that project's first screen does not wait for a table nobody sees yet.
+        self.built = not deferred
 
     def compose(self) -> ComposeResult:
+        if self.built:
+            yield from self._widgets()
+
+    def _widgets(self) -> ComposeResult:
         yield Static("updeck · projects", id="home-title")
         table: DataTable[Text] = DataTable(id="projects", cursor_type="row", zebra_stripes=False)
         yield table
@@ -44,6 +51,17 @@ class HomeScreen(DashboardScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.built:
+            self._ready()
+
+    async def on_screen_resume(self) -> None:
+        if self.built or not self.is_active:
+            return
+        self.built = True
+        await self.mount_all(list(self._widgets()))
+        self._ready()
+
+    def _ready(self) -> None:
         table = self.query_one("#projects", DataTable)
         table.add_columns(*COLUMNS)
         table.focus()
@@ -62,6 +80,9 @@ class HomeScreen(DashboardScreen):
 
     def show_projects(self, states: Sequence[ProjectState],
                       damaged: Sequence[DamagedProject]) -> None:
+        if not self.built:
+            self.states = list(states)
+            return
         now: datetime = self.now()
         signature = (tuple((s.id, s.seq) for s in states),
                      tuple(str(d) for d in damaged), now.replace(second=0, microsecond=0))

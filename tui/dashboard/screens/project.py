@@ -57,6 +57,8 @@ class ProjectScreen(ProjectActions):
     # --- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The layout for the terminal's size before the first styling, not after it.
+        self._layout_classes(self.app.size.width, self.app.size.height, update=False)
         yield HeaderClock(id="clock")
         yield PhaseBar(id="phases")
         yield NoticeBar(id="notice")
@@ -87,12 +89,21 @@ class ProjectScreen(ProjectActions):
         self._layout()
 
     def _layout(self) -> None:
-        narrow = self.size.width < NARROW
-        self.set_class(narrow, "-narrow")
-        self.set_class(self.show_detail, "-show-detail")
-        self.set_class(self.show_panel, "-show-panel")
-        self.set_class(self.size.height < 30, "-short")
+        self._layout_classes(self.size.width, self.size.height, update=True)
         self._place_panel()
+
+    def _layout_classes(self, width: int, height: int, *, update: bool) -> None:
+        """The layout's classes for a screen of this size; the styles are worked out once
+        for all of them (each class change alone restyles the whole screen)."""
+        wanted = {"-narrow": width < NARROW, "-show-detail": self.show_detail,
+                  "-show-panel": self.show_panel, "-short": height < 30}
+        changed = False
+        for name, on in wanted.items():
+            if self.has_class(name) != on:
+                self.set_class(on, name, update=False)
+                changed = True
+        if changed and update:
+            self.update_node_styles()
 
     def _place_panel(self) -> None:
         for panel in self.query(PhasePanel):
