@@ -78,10 +78,15 @@ class ProjectShowingScreen(DashboardScreen):
         """On mount: draw what the app already knows, or ask it to read the project."""
         live = self.live
         if live is not None:
-            self.project_updated(live, [], first=True)
-            self.dashboard.history_after_paint(self.project_id)
+            # After the first refresh: by then every widget of the screen is mounted (one
+            # drawn into before its own mount would keep its empty first frame).
+            self.call_after_refresh(self._show_known, live)
         else:
             self.dashboard.load_project(self.project_id)
+
+    def _show_known(self, live: LiveProject) -> None:
+        self.project_updated(live, [], first=True)
+        self.dashboard.history_after_paint(self.project_id)
 
     def submit(self, command: Command) -> None:
         """Persist ``command`` on this project (in a worker); the screen changes when the
