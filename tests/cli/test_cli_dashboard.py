@@ -26,9 +26,9 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any
     seen: list[dict[str, Any]] = []
 
     def run_dashboard(repo: Any, *, project_id: str | None = None, read_only: bool = False,
-                      operator: Any = None) -> int:
+                      operator: Any = None, start_state: Any = None) -> int:
         seen.append({"repo": repo, "project_id": project_id, "read_only": read_only,
-                     "operator": operator})
+                     "operator": operator, "start_state": start_state})
         return 0
 
     fake = types.ModuleType("updeck.tui.dashboard.app")
@@ -62,6 +62,9 @@ def test_home_open_and_read_only(calls: list[dict[str, Any]], tmp_path: Path) ->
     assert got == [(None, False, "owner"), (None, True, "owner"), (project_id, False, "owner"),
                    (project_id, True, "alice"), (project_id, True, "owner")]
     assert all(Path(c["repo"].data_dir) == tmp_path / "data" for c in calls)
+    # open hands over the state it read, so the first screen is drawn from it at once
+    assert [c["start_state"].id if c["start_state"] else None for c in calls] == [
+        None, None, project_id, project_id, project_id]
     assert run("open", "nothing-like-it")[0] == 2
     assert len(calls) == 5
 
@@ -71,6 +74,7 @@ def test_demo_opens_the_dashboard_on_the_demo(calls: list[dict[str, Any]], tmp_p
     demo = tmp_path / "demo"
     assert run("--db", str(demo), "demo", "--read-only")[0] == 0
     assert [(c["project_id"], c["read_only"]) for c in calls] == [("crm-demo", True)]
+    assert calls[0]["start_state"].id == "crm-demo"
     assert Path(calls[0]["repo"].data_dir) == demo
 
 
