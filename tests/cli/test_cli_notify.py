@@ -317,3 +317,25 @@ def _gone(pid: int, timeout: float = 10.0) -> bool:
             return True  # reaped in between
         time.sleep(0.05)
     return False
+
+
+def test_secrets_resolve_only_from_the_environment_or_a_file_outside_the_data_folder(
+        tmp_path: Path) -> None:
+    from updeck.tui.common.notify_deliver import SecretMissing, resolve_secret
+
+    data = tmp_path / "data"
+    (data / "projects").mkdir(parents=True)
+    env = {"TOKEN": "abc"}
+    assert resolve_secret("https://hooks.example/${TOKEN}/x", data, env) == "https://hooks.example/abc/x"
+    with pytest.raises(SecretMissing, match=r"\$\{NOPE\} is not set"):
+        resolve_secret("${NOPE}", data, env)
+    outside = tmp_path / "slack.url"
+    outside.write_text("https://hooks.example/from-file\n")
+    assert resolve_secret(f"file:{outside}", data, env) == "https://hooks.example/from-file"
+    inside = data / "projects" / "url.txt"
+    inside.write_text("https://hooks.example/shared\n")
+    with pytest.raises(SecretMissing, match="inside the shared data folder"):
+        resolve_secret(f"file:{inside}", data, env)
+    (tmp_path / "link").symlink_to(inside)
+    with pytest.raises(SecretMissing, match="inside the shared data folder"):
+        resolve_secret(f"file:{tmp_path / 'link'}", data, env)

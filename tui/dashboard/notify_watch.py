@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 NOTIFY_EVERY = 2.0  # seconds between rounds
 GROUP = "notify"
+ROUND_PATIENCE = 1.0  # seconds a round waits for its deliveries before it reports
 
 
 class NotifyWatch:
@@ -54,6 +55,7 @@ class NotifyWatch:
                     config=SenderConfig(kind="dashboard"))
             if sender is not None:
                 sender.step()
+                sender.wait_idle(ROUND_PATIENCE)  # quick deliveries are counted as done
             outbox = sender.outbox if sender is not None else outbox_for(self.app.repo, project_id)
             said = summary(outbox.view())
             return OutboxChanged(project_id, said.text(), bool(said.failed))
