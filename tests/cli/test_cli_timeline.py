@@ -96,3 +96,27 @@ def test_every_subcommand_has_a_handler_that_imports() -> None:
     subs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subs.choices) | {""} == set(HANDLERS)
     assert all(callable(handler(name)) for name in HANDLERS)
+
+
+def test_the_start_up_gc_setting_ends_with_the_command() -> None:
+    import contextlib
+    import gc
+    import io
+
+    import pytest
+    from updeck.tui.cli import main
+    from updeck.tui.common import startup_gc
+
+    before = gc.get_threshold()
+    startup_gc.loading()
+    startup_gc.loading()  # idempotent
+    assert gc.get_threshold()[0] == startup_gc.STARTUP_THRESHOLD
+    startup_gc.loaded()
+    startup_gc.loaded()
+    assert gc.get_threshold() == before
+    with contextlib.redirect_stdout(io.StringIO()), pytest.raises(SystemExit):
+        main(["--version"])
+    assert gc.get_threshold() == before
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["open", "no-such-project", "--db", "/nonexistent/updeck"]) != 0
+    assert gc.get_threshold() == before

@@ -4,6 +4,7 @@ critical-path marks kept; and the first screen of a project the command line alr
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from updeck.models.project import Window, instantiate
 from updeck.storage.repository import Repository
 from updeck.storage.templates import load_template_text
+from updeck.tui.common import startup_gc
 from updeck.tui.dashboard.screens.home import HomeScreen
 from updeck.tui.dashboard.screens.timeline import TimelineScreen
 from updeck.tui.dashboard.widgets.status_log import StatusLog
@@ -107,6 +109,8 @@ async def test_a_project_read_before_start_is_drawn_at_once(env: dict[str, Any],
                                                              size: tuple[int, int]) -> None:
     repo = Repository(env["db"])
     state = repo.load(env["pid"])
+    before = gc.get_threshold()
+    startup_gc.loading()  # as the command line does for the screens
     app = make_app(env, project_id=env["pid"], start_state=state)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -116,6 +120,7 @@ async def test_a_project_read_before_start_is_drawn_at_once(env: dict[str, Any],
         assert isinstance(home, HomeScreen) and not home.built  # ... and no table under it
         # ... and the status log is read after it.
         assert await wait_for(pilot, lambda: app.live[env["pid"]].complete)
+        assert gc.get_threshold() == before  # the first screen is up: usual collections
         await settle(pilot, app)
         log = app.screen.query_one(StatusLog)
         assert len(log.events) == len(repo.events(env["pid"]))

@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from updeck.tui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, one_line
 from updeck.tui.cli.parser import build_parser
 from updeck.tui.cli.streams import quiet_stdout
+from updeck.tui.common import startup_gc
+
+SCREEN_COMMANDS = ("", "open", "demo")  # they keep the start-up GC setting to the first screen
 
 
 def _handler(name: str | None) -> Callable[[argparse.Namespace], int]:
@@ -30,9 +33,13 @@ def _error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    startup_gc.loading()
     try:
         args = build_parser().parse_args(args_list)
-        return _handler(args.command)(args)
+        run = _handler(args.command)
+        if (args.command or "") not in SCREEN_COMMANDS:
+            startup_gc.loaded()
+        return run(args)
     except CliError as exc:
         _error(str(exc))
         return exc.code
@@ -46,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except Exception as exc:  # the boundary: nothing reaches the user as a traceback
         return _unexpected(exc)
+    finally:
+        startup_gc.loaded()
 
 
 def _unexpected(exc: BaseException) -> int:

@@ -26,6 +26,7 @@ from updeck.models.state import ProjectState
 from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import DamagedProject, StorageError
 from updeck.storage.identity import current_operator
+from updeck.tui.common import startup_gc
 from updeck.tui.dashboard.keys import APP_BINDINGS
 from updeck.tui.dashboard.live import LiveProject, Poller
 from updeck.tui.dashboard.messages import (
@@ -53,6 +54,7 @@ from updeck.tui.dashboard.workers import (
 
 VERIFY_TIMEOUT = 300.0  # seconds a verify command may run
 SWITCH_INTERVAL = 0.0005  # seconds; see on_mount
+STARTUP_GC_GRACE = 3.0  # seconds; the garbage collector's start-up setting ends by then
 
 
 class UpdeckApp(App[int]):
@@ -114,6 +116,7 @@ class UpdeckApp(App[int]):
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
+        self.set_timer(STARTUP_GC_GRACE, startup_gc.loaded)  # the home screen, or a failed load
         self.notify_watch.start()
         if self.watch_terminal and should_watch():
             self.set_interval(2.0, self._check_terminal)
@@ -256,6 +259,7 @@ class UpdeckApp(App[int]):
         """Read the whole log (once); started when the project is on the screen, so a long
         log never competes with drawing the first screen. ``say_trouble``: the state was
         read without :meth:`load_project`, so say a cut or rewritten log here."""
+        startup_gc.loaded()  # the first screen is drawn: collect as usual from now on
         if self._exiting or project_id in self._history_read:
             return
         self._history_read.add(project_id)
