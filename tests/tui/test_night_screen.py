@@ -12,8 +12,9 @@ from rich.console import Console
 from updeck.models.commands import AddNote, ItemAction, MoveItem
 from updeck.models.plan import plan_for
 from updeck.storage.repository import Repository
+from updeck.tui.dashboard.item_filter import ItemFilter, ordered_items
 from updeck.tui.dashboard.screens.help import HelpScreen
-from updeck.tui.dashboard.widgets.checklist import Checklist, ItemFilter, ordered_items
+from updeck.tui.dashboard.widgets.checklist import Checklist
 from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
 from updeck.tui.dashboard.widgets.status_log import StatusLog
 

@@ -10,7 +10,8 @@ import pytest
 from updeck.models.project import Window, instantiate
 from updeck.storage.repository import Repository
 from updeck.storage.templates import load_template_text
-from updeck.tui.dashboard.widgets.checklist import Checklist, ItemFilter
+from updeck.tui.dashboard.item_filter import ItemFilter
+from updeck.tui.dashboard.widgets.checklist import Checklist
 from updeck.tui.dashboard.widgets.header_clock import HeaderClock
 
 from tests.support.tui import ALICE, BIG, FIXED_NOW, SMALL, WINDOW_START, make_app, settle

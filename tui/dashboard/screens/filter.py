@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
+from updeck.tui.dashboard.item_filter import ItemFilter
 from updeck.tui.dashboard.screens._dialog import Dialog
-from updeck.tui.dashboard.widgets.checklist import ItemFilter
 
 
 class FilterDialog(Dialog[str]):

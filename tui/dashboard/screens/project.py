@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from updeck.models.events import Event
 from updeck.models.phases import PHASES
+from updeck.tui.dashboard.item_filter import ItemFilter
 from updeck.tui.dashboard.keys import PROJECT_BINDINGS
 from updeck.tui.dashboard.live import LiveProject
 from updeck.tui.dashboard.screens.project_actions import ProjectActions
@@ -18,7 +19,7 @@ from updeck.tui.dashboard.view import ProjectView, project_view
 from updeck.tui.dashboard.widgets._panel import PhasePanel
 from updeck.tui.dashboard.widgets.audiences import AudiencesPanel
 from updeck.tui.dashboard.widgets.budget import BudgetPanel
-from updeck.tui.dashboard.widgets.checklist import Checklist, ItemFilter
+from updeck.tui.dashboard.widgets.checklist import Checklist
 from updeck.tui.dashboard.widgets.header_clock import HeaderClock
 from updeck.tui.dashboard.widgets.item_detail import ItemDetail
 from updeck.tui.dashboard.widgets.key_bar import KeyBar
