@@ -43,7 +43,7 @@ from updeck.tui.dashboard.messages import (
 from updeck.tui.dashboard.notify_watch import NotifyWatch
 from updeck.tui.dashboard.palette import UpdeckCommands
 from updeck.tui.dashboard.screens.base import CommandStamp, ProjectShowingScreen
-from updeck.tui.dashboard.terminal import exit_on_hangup, should_watch, terminal_gone
+from updeck.tui.dashboard.terminal import end_within, exit_on_hangup, should_watch, terminal_gone
 from updeck.tui.dashboard.workers import (
     read_history,
     read_project,
@@ -126,6 +126,7 @@ class UpdeckApp(App[int]):
         why = terminal_gone(self._ppid)
         if why:
             self.log.warning(f"terminal gone: {why}")
+            end_within()  # the clean exit below may block writing to the gone terminal
             self.exit(return_code=0)
 
     def exit(self, result: int | None = None, return_code: int = 0,
@@ -433,6 +434,7 @@ def run_dashboard(repo: ProjectRepository, *, project_id: str | None = None, rea
                     watch_terminal=True, only_project=only_project, start_state=start_state)
 
     def leave() -> None:
+        end_within()  # hung up: the clean exit may block writing to the gone terminal
         loop = app._loop  # Textual's event loop, None until the app runs
         if loop is None:
             raise SystemExit(0)

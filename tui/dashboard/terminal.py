@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -43,6 +44,22 @@ def terminal_gone(parent_pid: int) -> str:
     except Exception as exc:  # termios.error
         return repr(exc)
     return ""
+
+
+HANGUP_GRACE = 3.0  # seconds a clean exit gets once the terminal has gone
+
+
+def end_within(seconds: float = HANGUP_GRACE, code: int = 0) -> None:
+    """Once the terminal has gone, give the clean exit ``seconds``, then end the process.
+
+    Textual's shutdown writes to the terminal through a writer thread and a bounded queue;
+    when the terminal hung up, that thread can die on the first failed write and the next
+    writes then wait for ever (seen: 2 hangs in 8 tries of a killed tmux). Nothing is lost
+    by ending: every change is on disk when it is acknowledged, and the log and outbox are
+    built to survive a kill at any moment."""
+    timer = threading.Timer(seconds, os._exit, args=(code,))
+    timer.daemon = True
+    timer.start()
 
 
 @contextmanager
