@@ -61,6 +61,9 @@ def test_every_subcommand_answers_help(capsys: pytest.CaptureFixture[str]) -> No
         out = capsys.readouterr().out
         assert f"usage: updeck {name}" in out, name
         assert "examples:" in out, name
+        # Only the demo's --db says it is the demo's (a shared option's help was once
+        # edited in place, and every command's --help then spoke of the demo).
+        assert ("put the demo here" in " ".join(out.split())) == (name == "demo"), name
 
 
 def test_usage_errors_exit_2_in_one_line(cli: Cli) -> None:

@@ -32,12 +32,16 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def _globals_parent() -> _Parser:
-    """--db and --as, also accepted after the subcommand (they then win)."""
+DB_HELP = "the data folder, or a PostgreSQL address postgresql://... or service=NAME (env UPDECK_DB)"
+DEMO_DB_HELP = "put the demo here instead of its own folder (UPDECK_DB is not used)"
+
+
+def _globals_parent(db_help: str = DB_HELP) -> _Parser:
+    """--db and --as, also accepted after the subcommand (they then win). A parent's
+    actions are shared by every subcommand made from it: a different help text needs its
+    own parent, never an edit of the shared action."""
     parent = _Parser(add_help=False)
-    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help="the data folder, or a PostgreSQL address postgresql://... or "
-                             "service=NAME (env UPDECK_DB)")
+    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     parent.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
                         help="who is acting (env UPDECK_OPERATOR; default: the login user)")
     return parent
@@ -67,11 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     parent = _globals_parent()
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def add(name: str) -> argparse.ArgumentParser:
+    def add(name: str, parents: tuple[_Parser, ...] = (parent,)) -> argparse.ArgumentParser:
         short, description, examples = COMMAND_HELP[name]
         return subs.add_parser(name, help=short, description=description,
                                epilog=_examples(*examples), formatter_class=_FORMATTER,
-                               parents=[parent])
+                               parents=list(parents))
 
     def project(p: argparse.ArgumentParser) -> None:
         p.add_argument("project", metavar="PROJECT",
@@ -88,10 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show this project alone: no home screen, no other projects "
                         "(what 'updeck serve PROJECT' runs)")
 
-    p = add("demo")
-    for action in p._actions:
-        if action.dest == "db":
-            action.help = "put the demo here instead of its own folder (UPDECK_DB is not used)"
+    p = add("demo", parents=(_globals_parent(DEMO_DB_HELP),))
     p.add_argument("--reset", action="store_true", help="throw the demo project away and make it anew")
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="look, do not touch")
