@@ -111,6 +111,8 @@ def test_failure_approval_and_window_each_arrive_once_with_valid_shapes(
             assert request.key in json.dumps(request.body)
         status = json.loads(cli.ok("notify", project, "status", "--json"))
         assert status["delivered"] == 9 and status["queued"] == 0 and status["failed"] == 0
+        # the sender's own outcome events are not "waiting for a sender"
+        assert status["unscanned"] == 0 < status["log_head"] - status["scanned_to"]
         assert ({n["key"] for n in status["notifications"] if n["status"] == "delivered"}
                 == set(got.effects))
         log = cli.ok("log", project, "--json")

@@ -62,9 +62,15 @@ def cmd_notify(args: argparse.Namespace) -> int:
         else:
             emit(rules_text(state.notify_rules))
         return EXIT_OK
+    from updeck.models.notify_log import NOTIFY_KINDS
+
     outbox = outbox_for(ctx.repo, project_id)
-    data = status_data(project_id, outbox.view(), outbox.lease().current(), state.seq,
-                       state.notify_rules)
+    view = outbox.view()
+    # The sender's own outcomes (and rule changes) notify nobody: not "waiting for a sender".
+    unscanned = sum(1 for event in ctx.repo.events(project_id, since_seq=view.cursor)
+                    if event.kind not in NOTIFY_KINDS)
+    data = status_data(project_id, view, outbox.lease().current(), state.seq,
+                       state.notify_rules, unscanned=unscanned)
     if args.json:
         emit_json(data)
     else:

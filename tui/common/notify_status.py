@@ -46,8 +46,9 @@ def _iso_epoch(epoch: float) -> str | None:
 
 
 def status_data(project_id: str, view: OutboxView, lease: LeaseInfo | None, head: int,
-                rules: tuple[NotifyRule, ...]) -> dict[str, Any]:
-    """The ``notify status --json`` document."""
+                rules: tuple[NotifyRule, ...], unscanned: int | None = None) -> dict[str, Any]:
+    """The ``notify status --json`` document. ``unscanned``: the events after the sender's
+    cursor that could notify anyone (not the sender's own outcomes); default: all of them."""
     targets: dict[str, dict[str, Any]] = {}
     notes = []
     for entry in sorted(view.entries.values(), key=lambda e: e.order):
@@ -71,7 +72,7 @@ def status_data(project_id: str, view: OutboxView, lease: LeaseInfo | None, head
                     "expires": _iso_epoch(lease.expires)} if live and lease else None),
         "scanned_to": view.cursor,
         "log_head": head,
-        "unscanned": max(0, head - view.cursor),
+        "unscanned": max(0, head - view.cursor) if unscanned is None else unscanned,
         "rules": [rule_to_dict(r) for r in rules],
         "queued": sum(t["queued"] for t in targets.values()),
         "delivered": sum(t["delivered"] for t in targets.values()),
