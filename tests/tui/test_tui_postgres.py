@@ -72,3 +72,33 @@ async def test_the_dashboard_lives_through_a_database_restart(
             assert app.live[pid].seq == seq + 1
     finally:
         repo.close()
+
+
+@pytest.mark.slow
+async def test_a_change_at_another_host_wakes_the_dashboard_through_notify(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str) -> None:
+    # The poll is set to a minute: the change can only show in time through LISTEN/NOTIFY.
+    from updeck.storage.postgres.repository import PgRepository
+    from updeck.tui.dashboard.app import UpdeckApp
+
+    templates = write_templates(tmp_path / "templates")
+    monkeypatch.setenv("UPDECK_TEMPLATE_PATH", str(templates))
+    schema = new_schema(pg_dsn)
+    setup = PgRepository(pg_dsn, schema=schema)
+    pid = make_project(setup, templates)
+    setup.close()
+    repo = PgRepository(pg_dsn, schema=schema)
+    app = UpdeckApp(repo, project_id=pid, operator=ALICE, now=Clock(), poll_interval=60.0)
+    try:
+        async with app.run_test(size=BIG) as pilot:
+            assert await wait_for(pilot, lambda: pid in app.live)
+            other = PgRepository(pg_dsn, schema=schema)  # another host, another connection
+            try:
+                assert isinstance(other.submit(pid, AddNote(text="from the other site", by=BOB,
+                                                            at=FIXED_NOW)), list)
+            finally:
+                other.close()
+            assert await wait_for(pilot, lambda: "from the other site" in screen_text(app))
+            assert app.wakeup.wakeups >= 1
+    finally:
+        repo.close()

@@ -27,9 +27,11 @@ from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import DamagedProject, StorageError
 from updeck.storage.identity import current_operator
 from updeck.tui.common import startup_gc
+from updeck.tui.dashboard.change_wakeup import ChangeWakeup
 from updeck.tui.dashboard.keys import APP_BINDINGS
 from updeck.tui.dashboard.live import LiveProject, Poller
 from updeck.tui.dashboard.messages import (
+    ChangeSignalled,
     CommandRefused,
     HistoryLoaded,
     OutboxChanged,
@@ -85,6 +87,7 @@ class UpdeckApp(App[int]):
         self.now: Callable[[], datetime] = now or utc_now
         self.live: dict[str, LiveProject] = {}
         self.poller = Poller(self, poll_interval)
+        self.wakeup = ChangeWakeup(self)  # PostgreSQL: NOTIFY wakes the poller at once
         self.notify_watch = NotifyWatch(self)
         self.watch_terminal = watch_terminal
         self.verify_timeout = verify_timeout
@@ -116,6 +119,7 @@ class UpdeckApp(App[int]):
         if self.start_project:
             self.push_screen(ProjectScreen(self.start_project))
         self.poller.start()
+        self.wakeup.start()
         self.set_timer(STARTUP_GC_GRACE, startup_gc.loaded)  # the home screen, or a failed load
         self.notify_watch.start()
         if self.watch_terminal and should_watch():
@@ -133,6 +137,7 @@ class UpdeckApp(App[int]):
              message: RenderableType | None = None) -> None:
         self._exiting = True
         self.poller.stop()
+        self.wakeup.stop()
         self.notify_watch.stop()
         super().exit(result, return_code, message)
 
@@ -327,6 +332,7 @@ class UpdeckApp(App[int]):
         live.complete = message.complete
         live.stamp = message.stamp
         self.live[message.project_id] = live
+        self.wakeup.follow()
         for screen in self.showing(message.project_id):
             screen.project_updated(live, [], first=True)
         if not message.complete:
@@ -351,6 +357,7 @@ class UpdeckApp(App[int]):
             return
         if message.stamp is not None:
             live.stamp = message.stamp
+            self.wakeup.follow()
         own = self.own_seqs.setdefault(message.project_id, set())
         own.update(message.written)
         before, was_failing = live.state.seq, bool(live.error)
@@ -401,6 +408,9 @@ class UpdeckApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.show_projects(message.projects, message.damaged)
+
+    def on_change_signalled(self, message: ChangeSignalled) -> None:
+        self.poller.poll_now()
 
     def on_outbox_changed(self, message: OutboxChanged) -> None:
         from updeck.tui.dashboard.widgets.notice_bar import NoticeBar

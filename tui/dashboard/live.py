@@ -130,6 +130,7 @@ class Poller:
             return
         known = self.app.live.get(watched) if watched else None
         stamp = known.stamp if known else None
+        self.app.wakeup.follow()  # the screen may show another project now
         seq = known.seq if known else 0
         repo = self.app.repo
 

@@ -164,3 +164,11 @@ class OutboxChanged(Message):
         self.project_id = project_id
         self.text = text
         self.alarm = alarm
+
+
+class ChangeSignalled(Message):
+    """The database said the project on screen changed (LISTEN/NOTIFY): poll now."""
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__()
+        self.project_id = project_id
