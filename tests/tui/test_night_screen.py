@@ -51,6 +51,23 @@ async def test_others_changes_coalesce_in_the_notice_bar_not_toasts(
         assert len(log.others) == 3
 
 
+async def test_a_change_that_arrives_with_the_log_is_told_too(env: dict[str, Any]) -> None:
+    # The first screen is drawn before the whole log is read; a change written meanwhile
+    # arrives with the log, not with a poll, and must still reach the notice bar.
+    from updeck.tui.dashboard.messages import HistoryLoaded
+
+    app = make_app(env, project_id=env["pid"])
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app)
+        app.poller.stop()  # only the log read can bring it now
+        other = Repository(env["db"])
+        other.submit(env["pid"], AddNote(text="disk at 80%", by=BOB, at=FIXED_NOW))
+        app.post_message(HistoryLoaded(env["pid"], other.events(env["pid"])))
+        bar = app.screen.query_one(NoticeBar)
+        assert await wait_for(pilot, lambda: bar.display and "bob" in bar.text), bar.text
+        assert "disk at 80%" in bar.text
+
+
 @SIZES
 async def test_z_zooms_the_focused_pane_and_back(env: dict[str, Any],
                                                  size: tuple[int, int]) -> None:

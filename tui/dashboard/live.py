@@ -60,10 +60,13 @@ class LiveProject:
         self.error = ""
         return fresh
 
-    def take_history(self, events: Iterable[Event]) -> None:
-        """The whole log arrived: keep it, and whatever newer came in meanwhile."""
+    def take_history(self, events: Iterable[Event]) -> list[Event]:
+        """The whole log arrived: keep it, and whatever newer came in meanwhile. Returns the
+        events it holds beyond what this view had seen: written by someone while the log
+        was being read, so nobody has been told of them yet."""
         older = sorted(events, key=lambda e: e.seq)
         last = older[-1].seq if older else 0
+        arrived = [e for e in older if e.seq > self.seq]
         self.events = older + [e for e in self.events if e.seq > last]
         self.by_item = {}
         for event in self.events:
@@ -71,6 +74,7 @@ class LiveProject:
                 self.by_item.setdefault(event.item, []).append(event)
         self.seq = max(self.seq, last)
         self.complete = True
+        return arrived
 
     def history(self, item_id: str) -> list[Event]:
         return self.by_item.get(item_id, [])
