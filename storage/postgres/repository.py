@@ -50,6 +50,7 @@ from updeck.storage.postgres.pg_log import (
     read_cold,
     snapshot_row,
 )
+from updeck.storage.postgres.pg_outbox import PgOutbox
 from updeck.storage.postgres.pg_witness import PgWitness, event_at_seq
 
 _INSERT_EVENT = "INSERT INTO events (project_id, seq, prev, hash, doc) VALUES (%s, %s, %s, %s, %s)"
@@ -96,6 +97,10 @@ class PgRepository:
             self._listener.stop()
             self._listener = None
         self._link.drop()
+
+    def notify_outbox(self, project_id: str) -> PgOutbox:
+        """The project's notification outbox and sender lease (on this connection)."""
+        return PgOutbox(self._link, project_id)
 
     @property
     def connection_down(self) -> bool:

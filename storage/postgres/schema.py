@@ -10,6 +10,7 @@ The status log keeps its guarantees in the database itself, not only in the chai
 ``events`` has the primary key ``(project_id, seq)``, a trigger refuses an event that
 does not continue the one before it (seq and prev hash), and another refuses every UPDATE,
 DELETE and TRUNCATE. Operators are granted INSERT and SELECT on it, nothing else.
+The notification tables (v2) are a sender's working state: operators may update them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from updeck.models.events import GENESIS
 from updeck.storage.errors import DatabaseProblem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_SCHEMA = "updeck"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -75,17 +76,54 @@ CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {s}.events
     FOR EACH STATEMENT EXECUTE FUNCTION {s}.events_are_append_only();
 """
 
-MIGRATIONS: dict[int, str] = {1: _V1}
+# v2: the notification outbox (issue 16 on PostgreSQL; see .pg_outbox): one row per
+# notification keyed by its idempotency key, the log cursor and the sender's lease per project.
+_V2 = """
+CREATE TABLE {s}.notify_outbox (
+    project_id   text NOT NULL REFERENCES {s}.projects (id),
+    key          text NOT NULL,            -- the idempotency key: queued once
+    ord          bigint NOT NULL,          -- the order it was queued in, per project
+    notification jsonb NOT NULL,
+    status       text NOT NULL DEFAULT 'queued'
+                 CHECK (status IN ('queued', 'delivered', 'failed')),
+    tries        integer NOT NULL DEFAULT 0,
+    error        text NOT NULL DEFAULT '',
+    next_try     double precision NOT NULL DEFAULT 0,  -- epoch seconds; 0 = now
+    settled_at   text NOT NULL DEFAULT '',
+    head         bigint NOT NULL DEFAULT 0,  -- the log's seq when it settled
+    logged       boolean NOT NULL DEFAULT false,  -- the outcome is in the status log
+    PRIMARY KEY (project_id, key)
+);
+CREATE INDEX notify_outbox_order ON {s}.notify_outbox (project_id, ord);
+CREATE TABLE {s}.notify_cursor (
+    project_id  text PRIMARY KEY REFERENCES {s}.projects (id),
+    cursor      bigint NOT NULL DEFAULT 0   -- the log was scanned up to this seq
+);
+CREATE TABLE {s}.notify_lease (
+    project_id  text PRIMARY KEY REFERENCES {s}.projects (id),
+    token       text NOT NULL,
+    pid         integer NOT NULL,
+    host        text NOT NULL,
+    started     text NOT NULL,
+    kind        text NOT NULL,
+    expires     timestamptz NOT NULL
+);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
 
 GRANTS_OPERATOR = """
 GRANT USAGE ON SCHEMA {s} TO {role};
 GRANT SELECT ON {s}.schema_version TO {role};
 GRANT SELECT, INSERT ON {s}.projects, {s}.events, {s}.snapshots TO {role};
 GRANT UPDATE (head_seq, head_hash) ON {s}.projects TO {role};
+GRANT SELECT, INSERT, UPDATE ON {s}.notify_outbox, {s}.notify_cursor TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.notify_lease TO {role};
 """
 GRANTS_READER = """
 GRANT USAGE ON SCHEMA {s} TO {role};
 GRANT SELECT ON {s}.schema_version, {s}.projects, {s}.events, {s}.snapshots TO {role};
+GRANT SELECT ON {s}.notify_outbox, {s}.notify_cursor, {s}.notify_lease TO {role};
 """
 
 

@@ -71,18 +71,22 @@ class _Scan:
 
 
 def outbox_available(repo: ProjectRepository) -> bool:
-    """True when the store has an outbox: a data folder (PostgreSQL has none yet)."""
-    return isinstance(repo, Repository)
+    """True when the store keeps an outbox: a data folder, or a PostgreSQL database."""
+    return isinstance(repo, Repository) or callable(getattr(repo, "notify_outbox", None))
 
 
 def outbox_for(repo: ProjectRepository, project_id: str) -> Outbox:
-    """The project's outbox (a file one for a folder repository); ``DatabaseProblem`` on a
-    store without one (PostgreSQL, until it has an outbox table)."""
-    if not isinstance(repo, Repository):
-        raise DatabaseProblem(
-            f"notifications keep their outbox in the project's folder and {repo.where()} has "
-            "no folders: on PostgreSQL they are not sent yet (the rules stay in the log)")
-    return file_outbox(repo.project_dir(project_id), lock_timeout=repo.lock_timeout)
+    """The project's outbox: the journal in its folder (data folder), or the tables of the
+    database (``PgRepository.notify_outbox``; psycopg is loaded only on that path).
+    ``DatabaseProblem`` on a store that keeps none."""
+    if isinstance(repo, Repository):
+        return file_outbox(repo.project_dir(project_id), lock_timeout=repo.lock_timeout)
+    make = getattr(repo, "notify_outbox", None)
+    if not callable(make):
+        raise DatabaseProblem(f"{repo.where()} keeps no notification outbox: notifications "
+                              "are not sent from it (the rules stay in the log)")
+    outbox: Outbox = make(project_id)
+    return outbox
 
 
 class Sender:
@@ -246,6 +250,8 @@ class Sender:
                 if unsynced and time.monotonic() - since >= SYNC_EVERY:
                     self.outbox.sync()
                     unsynced, since = False, time.monotonic()
+        except StorageError:  # the database went away: what is not settled stays queued
+            pass
         finally:
             if unsynced:
                 self.outbox.sync()

@@ -35,10 +35,6 @@ class NotifyWatch:
         live = self.app.live.get(project_id) if project_id else None
         if self.running or project_id is None or live is None or not live.state.notify_rules:
             return
-        from updeck.tui.common.notify_sender import outbox_available
-
-        if not outbox_available(self.app.repo):  # PostgreSQL: no outbox yet
-            return
         self.running = True
         self.app.background(lambda: self._round(project_id), group=GROUP)
 
