@@ -6,7 +6,9 @@ primary key ``(project_id, key)``: ``INSERT … ON CONFLICT DO NOTHING`` queues 
 ``ord`` the order it was queued in), ``notify_cursor`` (how far the log was scanned) and
 ``notify_lease``. Every change is one autocommitted statement or one transaction, so it
 is durable when the call returns (``durable=False`` and :meth:`sync` have nothing to do).
-Enqueuers of a project queue one at a time: they lock its cursor row first.
+Enqueuers of a project queue one at a time: they lock its cursor row first. Every change
+also moves the cursor row's ``rev``, so a sender that looks ten times a second while
+nothing happens reads one row, not the whole outbox.
 
 :class:`PgLease` is one row per project, taken with one upsert that only overwrites a row
 that expired (by the server's clock), is this holder's own, or a dashboard's when a ``run``
@@ -57,6 +59,8 @@ class PgOutbox:
     def __init__(self, link: Link, project_id: str) -> None:
         self.link = link
         self.project_id = project_id
+        self._view: OutboxView | None = None
+        self._rev = -1
 
     def lease(self) -> PgLease:
         return PgLease(self.link, self.project_id)
@@ -64,20 +68,31 @@ class PgOutbox:
     # --- reading ----------------------------------------------------------------------
 
     def view(self) -> OutboxView:
-        """The outbox now: the cursor first, then the entries (never a cursor that is
-        ahead of the notifications read with it)."""
+        """The outbox now. The cursor row first (with ``rev``, moved by every change: while
+        it stays, the last view is still true and no notification is read again), then the
+        entries: never a cursor ahead of the notifications read with it."""
         with _using(self.link) as conn:
-            row = conn.execute("SELECT cursor FROM notify_cursor WHERE project_id = %s",
+            row = conn.execute("SELECT cursor, rev FROM notify_cursor WHERE project_id = %s",
                                (self.project_id,)).fetchone()
+            if row is None:  # nothing queued yet (enqueue makes the row first)
+                return OutboxView()
+            if self._view is not None and int(row[1]) == self._rev:
+                return self._view
             rows = conn.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE project_id = %s "
                                 "ORDER BY ord", (self.project_id,)).fetchall()
-        view = OutboxView(cursor=int(row[0]) if row else 0, lines=len(rows))
-        for key, order, doc, status, tries, error, next_try, settled_at, head, logged in rows:
-            data = orjson.loads(doc) if isinstance(doc, (str, bytes)) else doc
-            view.entries[str(key)] = Entry(Notification.from_dict(data), int(order), str(status),
-                                           int(tries), str(error), float(next_try),
-                                           str(settled_at), int(head), bool(logged))
-        return view
+            view = OutboxView(cursor=int(row[0]), lines=len(rows))
+            for key, order, doc, status, tries, error, next_try, settled_at, head, logged in rows:
+                data = orjson.loads(doc) if isinstance(doc, (str, bytes)) else doc
+                view.entries[str(key)] = Entry(
+                    Notification.from_dict(data), int(order), str(status), int(tries), str(error),
+                    float(next_try), str(settled_at), int(head), bool(logged))
+            self._view, self._rev = view, int(row[1])
+            return view
+
+    def _changed(self, conn: Any) -> None:
+        """Move ``rev`` (in the transaction of the change)."""
+        conn.execute("UPDATE notify_cursor SET rev = rev + 1 WHERE project_id = %s",
+                     (self.project_id,))
 
     # --- writing ----------------------------------------------------------------------
 
@@ -88,8 +103,8 @@ class PgOutbox:
         with _using(self.link) as conn, conn.transaction():
             conn.execute("INSERT INTO notify_cursor (project_id, cursor) VALUES (%s, 0) "
                          "ON CONFLICT DO NOTHING", (self.project_id,))
-            conn.execute("SELECT cursor FROM notify_cursor WHERE project_id = %s FOR UPDATE",
-                         (self.project_id,))
+            locked = conn.execute("SELECT cursor FROM notify_cursor WHERE project_id = %s "
+                                  "FOR UPDATE", (self.project_id,)).fetchone()
             fresh: list[Notification] = []
             if unique:
                 seen = {str(r[0]) for r in conn.execute(
@@ -106,27 +121,30 @@ class PgOutbox:
                         "VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT DO NOTHING",
                         [(self.project_id, n.key, start + i, orjson.dumps(n.to_dict()).decode())
                          for i, n in enumerate(fresh)])
-            if cursor is not None:
-                conn.execute("UPDATE notify_cursor SET cursor = greatest(cursor, %s) "
-                             "WHERE project_id = %s", (cursor, self.project_id))
+            if fresh or (cursor is not None and cursor > int(locked[0])):
+                conn.execute("UPDATE notify_cursor SET cursor = greatest(cursor, %s), "
+                             "rev = rev + 1 WHERE project_id = %s", (cursor or 0, self.project_id))
         return len(fresh)
 
     def record_try(self, key: str, tries: int, error: str, next_try: float) -> None:
-        with _using(self.link) as conn:
+        with _using(self.link) as conn, conn.transaction():
             conn.execute("UPDATE notify_outbox SET tries = %s, error = %s, next_try = %s "
                          "WHERE project_id = %s AND key = %s",
                          (tries, error, next_try, self.project_id, key))
+            self._changed(conn)
 
     def settle(self, outcomes: Sequence[Settled], *, durable: bool = True) -> None:
         """Outcomes in one transaction (durable at commit, whatever ``durable`` says)."""
         if not outcomes:
             return
-        with _using(self.link) as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                "UPDATE notify_outbox SET status = %s, tries = %s, error = %s, "
-                "settled_at = %s, head = %s WHERE project_id = %s AND key = %s",
-                [(o.status, o.tries, o.error, o.at, o.head, self.project_id, o.key)
-                 for o in outcomes])
+        with _using(self.link) as conn, conn.transaction():
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE notify_outbox SET status = %s, tries = %s, error = %s, "
+                    "settled_at = %s, head = %s WHERE project_id = %s AND key = %s",
+                    [(o.status, o.tries, o.error, o.at, o.head, self.project_id, o.key)
+                     for o in outcomes])
+            self._changed(conn)
 
     def sync(self) -> None:
         """Nothing to do: every change is committed when its call returns."""
@@ -134,9 +152,10 @@ class PgOutbox:
     def mark_logged(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         if keys:
-            with _using(self.link) as conn:
+            with _using(self.link) as conn, conn.transaction():
                 conn.execute("UPDATE notify_outbox SET logged = true "
                              "WHERE project_id = %s AND key = ANY(%s)", (self.project_id, keys))
+                self._changed(conn)
 
 
 _TAKE = """

@@ -97,7 +97,8 @@ CREATE TABLE {s}.notify_outbox (
 CREATE INDEX notify_outbox_order ON {s}.notify_outbox (project_id, ord);
 CREATE TABLE {s}.notify_cursor (
     project_id  text PRIMARY KEY REFERENCES {s}.projects (id),
-    cursor      bigint NOT NULL DEFAULT 0   -- the log was scanned up to this seq
+    cursor      bigint NOT NULL DEFAULT 0,  -- the log was scanned up to this seq
+    rev         bigint NOT NULL DEFAULT 0   -- moved by every change of the project's outbox
 );
 CREATE TABLE {s}.notify_lease (
     project_id  text PRIMARY KEY REFERENCES {s}.projects (id),

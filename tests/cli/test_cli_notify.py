@@ -20,6 +20,7 @@ from updeck.storage.repository import Repository
 from updeck.tui.common.notify_sender import Sender, SenderConfig
 
 from tests.support.cli import Cli
+from tests.support.postgres import PgServer
 from tests.support.webhooks import receiver
 
 ME = Operator("tester", "host1")
@@ -341,3 +342,32 @@ def test_secrets_resolve_only_from_the_environment_or_a_file_outside_the_data_fo
     (tmp_path / "link").symlink_to(inside)
     with pytest.raises(SecretMissing, match="inside the shared data folder"):
         resolve_secret(f"file:{tmp_path / 'link'}", data, env)
+
+
+def test_on_postgresql_a_failure_is_delivered_once_and_status_says_so(
+        cli: Cli, pg_server: PgServer) -> None:
+    """The same sender on a PostgreSQL database: the outbox and the lease are its tables."""
+    on_pg = {"UPDECK_DB": pg_server.create_database(f"notify_{os.getpid()}")}
+    cli.ok("db", "init", env=on_pg)
+    (cli.templates / "notify-mini.yaml").write_text(TEMPLATE)
+    with receiver() as got:
+        env = {**on_pg, **hooks(got.url)}
+        project = cli.ok("new", "notify-mini", "--name", "Notify mini",
+                         env=env).strip().splitlines()[-1]
+        cli.ok("item", project, "backup", "start", env=env)
+        cli.ok("item", project, "backup", "fail", "--note", "disk full", env=env)
+        cli.ok("notify", "run", project, "--once", env=env)
+        cli.ok("notify", "run", project, "--once", env=env)  # nothing left: nothing sent again
+        assert sorted(r.path.split("/")[1] for r in got.requests) == ["plain", "slack", "teams"]
+        assert list(got.effects.values()) == [1, 1, 1]  # each key once
+        assert "disk full" in json.dumps([r.body for r in got.requests])
+        status = json.loads(cli.ok("notify", project, "status", "--json", env=env))
+        assert (status["delivered"], status["queued"], status["failed"]) == (3, 0, 0)
+        assert {n["key"] for n in status["notifications"]} == set(got.effects)
+        assert status["unscanned"] == 0 and status["sender"] is None  # released on exit
+        logged = json.loads(cli.ok("log", project, "--json", env=env))
+        logged = logged["events"] if isinstance(logged, dict) else logged
+        assert sorted(n["key"] for e in logged if e["kind"] == "notify_delivered"
+                      for n in e["payload"]["notifications"]) == sorted(got.effects)
+        # and nothing was written into the data folder the files backend would use
+        assert not cli.db.exists() or not any(cli.db.rglob("outbox.jsonl"))

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 from updeck.models.commands import AddNote
+from updeck.models.notify_match import Notification
 from updeck.storage.errors import DamagedProject, DatabaseProblem, LogRewritten
+from updeck.storage.notify_outbox import Settled
 from updeck.storage.postgres.dsn import check_address, describe, is_database_address
 
 from tests.support.storage import OPERATOR, T0, make_project
@@ -133,6 +135,49 @@ def test_operator_and_reader_roles_get_only_their_grants(pg_dsn: str, sql: objec
                               f"DELETE FROM {schema}.events"):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     as_ops.execute(statement)
+        # what a sender does, as an operator; a reader sees the outbox and changes nothing
+        outbox, lease = ops.notify_outbox("g1"), ops.notify_outbox("g1").lease()
+        sent = Notification("g1:2:r:0:-", "r", 0, {"file": "/tmp/x.jsonl"},
+                            {"key": "g1:2:r:0:-", "trigger": "every_event"})
+        assert lease.acquire("run") and outbox.enqueue([sent], 2) == 1
+        outbox.record_try(sent.key, 1, "HTTP 503", 0.0)
+        outbox.settle([Settled(sent.key, "delivered", 2, "", "now", 2)])
+        outbox.mark_logged([sent.key])
+        seen = view.notify_outbox("g1").view()
+        assert seen.cursor == 2 and seen.entries[sent.key].status == "delivered"
+        held = view.notify_outbox("g1").lease().current()
+        assert held is not None and held.kind == "run"
+        lease.release()
+        with pytest.raises(DatabaseProblem, match="db init --operator-role"):
+            view.notify_outbox("g1").enqueue([sent], 3)
     finally:
         ops.close()
         view.close()
+
+
+def test_a_schema_of_version_1_is_migrated_and_gets_the_notification_tables(
+        pg_dsn: str, sql: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+    from updeck.storage.postgres import schema as pg_schema
+    from updeck.storage.postgres.repository import PgRepository
+
+    conn: psycopg.Connection = sql  # type: ignore[assignment]
+    name = "migrate_test"
+    conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    with monkeypatch.context() as patch:
+        patch.setattr(pg_schema, "SCHEMA_VERSION", 1)
+        assert pg_schema.init_database(pg_dsn, schema=name)[:2] == (0, 1)
+    old = PgRepository(pg_dsn, schema=name)
+    try:
+        with pytest.raises(DatabaseProblem, match="migrates it to 2"):
+            old.check()
+    finally:
+        old.close()
+    assert pg_schema.init_database(pg_dsn, schema=name)[:2] == (1, 2)
+    repo = PgRepository(pg_dsn, schema=name)
+    try:
+        repo.check()
+        repo.create_project(make_project(2, project_id="m1"), OPERATOR, T0)
+        assert repo.notify_outbox("m1").view().entries == {}
+    finally:
+        repo.close()
