@@ -102,3 +102,37 @@ async def test_a_change_at_another_host_wakes_the_dashboard_through_notify(
             assert app.wakeup.wakeups >= 1
     finally:
         repo.close()
+
+
+async def test_an_open_dashboard_delivers_notifications_on_postgresql(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_dsn: str) -> None:
+    """No sender runs: the dashboard takes the lease (a row of notify_lease) and delivers."""
+    import json
+
+    from updeck.models.commands import ChangeNotifyRules
+    from updeck.models.notify_rules import NotifyRule, NotifyTarget
+    from updeck.storage.postgres.repository import PgRepository
+    from updeck.tui.dashboard.app import UpdeckApp
+
+    templates = write_templates(tmp_path / "templates")
+    monkeypatch.setenv("UPDECK_TEMPLATE_PATH", str(templates))
+    monkeypatch.setattr("updeck.tui.dashboard.notify_watch.NOTIFY_EVERY", 0.2)
+    archive = tmp_path / "archive.jsonl"
+    repo = PgRepository(pg_dsn, schema=new_schema(pg_dsn))
+    pid = make_project(repo, templates)
+    rule = NotifyRule("arch", ("every_event",), (NotifyTarget("file", str(archive)),))
+    repo.submit(pid, ChangeNotifyRules(rule=rule, by=ALICE, at=FIXED_NOW))
+    repo.submit(pid, AddNote(text="hello", by=ALICE, at=FIXED_NOW))
+    app = UpdeckApp(repo, project_id=pid, operator=ALICE, now=Clock(), poll_interval=0.1)
+    try:
+        async with app.run_test(size=BIG) as pilot:
+            assert await wait_for(pilot, lambda: archive.exists() and any(
+                json.loads(line)["event"]["text"] == "note: hello"
+                for line in archive.read_text().splitlines()))
+            lease = repo.notify_outbox(pid).lease().current()
+            assert lease is not None and lease.kind == "dashboard"
+            outbox = repo.notify_outbox(pid)
+            assert await wait_for(pilot, lambda: any(
+                e.status == "delivered" for e in outbox.view().entries.values()))
+    finally:
+        repo.close()
