@@ -21,7 +21,7 @@ from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 from updeck.models.commands import Command
-from updeck.models.events import Event, Operator, utc_now
+from updeck.models.events import Operator, utc_now
 from updeck.models.state import ProjectState
 from updeck.storage.contract import ProjectRepository
 from updeck.storage.errors import DamagedProject, StorageError
@@ -42,6 +42,7 @@ from updeck.tui.dashboard.messages import (
     StorageTrouble,
     VerificationFinished,
 )
+from updeck.tui.dashboard.notices import tell_of
 from updeck.tui.dashboard.notify_watch import NotifyWatch
 from updeck.tui.dashboard.palette import UpdeckCommands
 from updeck.tui.dashboard.screens.base import CommandStamp, ProjectShowingScreen
@@ -345,7 +346,7 @@ class UpdeckApp(App[int]):
             return
         arrived = live.take_history(message.events)
         if arrived:  # written while the log was read: tell of them as of any other change
-            self._tell_of(message.project_id, arrived)
+            tell_of(self, message.project_id, arrived)
         if len(message.events) >= 10_000:
             # A long log is tens of thousands of objects that never form cycles: keep them
             # out of every later collection, so no key press waits for a full GC pass.
@@ -370,37 +371,9 @@ class UpdeckApp(App[int]):
                 for screen in self.showing(message.project_id):
                     screen.project_updated(live, [])
             return
-        self._tell_of(message.project_id, fresh)
+        tell_of(self, message.project_id, fresh)
         for screen in self.showing(message.project_id):
             screen.project_updated(live, fresh)
-
-    def _tell_of(self, project_id: str, fresh: list[Event]) -> None:
-        """Announce the events in ``fresh`` that this dashboard did not write itself."""
-        own = self.own_seqs.setdefault(project_id, set())
-        others = [e for e in fresh if e.seq not in own]
-        if not others:
-            return
-        # A poll can read our own write a moment before the write worker has noted its
-        # sequence numbers: decide about our operator's events a little later.
-        mine = [e for e in others if e.by == self.operator]
-        theirs = [e for e in others if e.by != self.operator]
-        if theirs:
-            self._announce(theirs)
-        if mine:
-            def later(events: list[Event] = mine, pid: str = project_id) -> None:
-                seen = self.own_seqs.get(pid, set())
-                rest = [e for e in events if e.seq not in seen]
-                if rest:
-                    self._announce(rest)
-
-            self.set_timer(0.5, later)
-
-    def _announce(self, events: list[Event]) -> None:
-        """Other operators' changes: the one-line notice bar and a mark in the status log
-        of the screen showing them (never a toast over the header)."""
-        from updeck.tui.dashboard.notices import announce
-
-        announce(self, events)
 
     def on_project_failed(self, message: ProjectFailed) -> None:
         live = self.live.get(message.project_id)

@@ -10,6 +10,28 @@ from updeck.models.events import Event
 from updeck.tui.dashboard.format import describe, plain
 
 
+def tell_of(app: Any, project_id: str, fresh: list[Event]) -> None:
+    """Announce the events in ``fresh`` that this dashboard did not write itself."""
+    own = app.own_seqs.setdefault(project_id, set())
+    others = [e for e in fresh if e.seq not in own]
+    if not others:
+        return
+    # A poll can read our own write a moment before the write worker has noted its
+    # sequence numbers: decide about our operator's events a little later.
+    mine = [e for e in others if e.by == app.operator]
+    theirs = [e for e in others if e.by != app.operator]
+    if theirs:
+        announce(app, theirs)
+    if mine:
+        def later(events: list[Event] = mine) -> None:
+            seen = app.own_seqs.get(project_id, set())
+            rest = [e for e in events if e.seq not in seen]
+            if rest:
+                announce(app, rest)
+
+        app.set_timer(0.5, later)
+
+
 def announce(app: Any, events: list[Event]) -> None:
     """Tell the person at this dashboard about ``events`` made by someone else."""
     from updeck.tui.dashboard.widgets.notice_bar import NoticeBar
