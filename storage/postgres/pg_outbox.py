@@ -4,11 +4,13 @@
 file journal on three tables (:mod:`.schema`): ``notify_outbox`` (one row per notification,
 primary key ``(project_id, key)``: ``INSERT … ON CONFLICT DO NOTHING`` queues a key once;
 ``ord`` the order it was queued in), ``notify_cursor`` (how far the log was scanned) and
-``notify_lease``. Every change is one autocommitted statement or one transaction, so it
-is durable when the call returns (``durable=False`` and :meth:`sync` have nothing to do).
+``notify_lease``. Every change is one autocommitted statement or one transaction, durable when the call
+returns; only ``settle(durable=False)`` commits without waiting for the WAL flush, which
+:meth:`sync` then waits for (the file journal's fsync every SYNC_EVERY s, in the database).
 Enqueuers of a project queue one at a time: they lock its cursor row first. Every change
-also moves the cursor row's ``rev``, so a sender that looks ten times a second while
-nothing happens reads one row, not the whole outbox.
+moves the cursor row's ``rev`` (under its row lock) and stamps the rows it changed with
+it, so a sender that looks ten times a second reads one row while nothing happens and only
+the rows changed since its last look otherwise.
 
 :class:`PgLease` is one row per project, taken with one upsert that only overwrites a row
 that expired (by the server's clock), is this holder's own, or a dashboard's when a ``run``
@@ -68,31 +70,38 @@ class PgOutbox:
     # --- reading ----------------------------------------------------------------------
 
     def view(self) -> OutboxView:
-        """The outbox now. The cursor row first (with ``rev``, moved by every change: while
-        it stays, the last view is still true and no notification is read again), then the
-        entries: never a cursor ahead of the notifications read with it."""
+        """The outbox now: the cursor row first (``cursor``, ``rev``), then only the rows
+        changed since the last look (``rev`` above the last one seen), merged into a new
+        view (a view once returned never changes). Never a cursor ahead of the
+        notifications read with it."""
         with _using(self.link) as conn:
             row = conn.execute("SELECT cursor, rev FROM notify_cursor WHERE project_id = %s",
                                (self.project_id,)).fetchone()
             if row is None:  # nothing queued yet (enqueue makes the row first)
                 return OutboxView()
-            if self._view is not None and int(row[1]) == self._rev:
+            cursor, rev = int(row[0]), int(row[1])
+            if self._view is not None and rev == self._rev and cursor == self._view.cursor:
                 return self._view
             rows = conn.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE project_id = %s "
-                                "ORDER BY ord", (self.project_id,)).fetchall()
-            view = OutboxView(cursor=int(row[0]), lines=len(rows))
+                                "AND rev > %s ORDER BY ord", (self.project_id, self._rev)).fetchall()
+            # new keys come after the old ones (``ord`` only grows): the dict stays in order
+            entries = dict(self._view.entries) if self._view is not None else {}
             for key, order, doc, status, tries, error, next_try, settled_at, head, logged in rows:
                 data = orjson.loads(doc) if isinstance(doc, (str, bytes)) else doc
-                view.entries[str(key)] = Entry(
+                entries[str(key)] = Entry(
                     Notification.from_dict(data), int(order), str(status), int(tries), str(error),
                     float(next_try), str(settled_at), int(head), bool(logged))
-            self._view, self._rev = view, int(row[1])
+            view = OutboxView(cursor=cursor, entries=entries, lines=len(entries))
+            self._view, self._rev = view, rev
             return view
 
-    def _changed(self, conn: Any) -> None:
-        """Move ``rev`` (in the transaction of the change)."""
-        conn.execute("UPDATE notify_cursor SET rev = rev + 1 WHERE project_id = %s",
-                     (self.project_id,))
+    def _next_rev(self, conn: Any) -> int:
+        """Lock the project's cursor row and move its ``rev`` (in the transaction of a
+        change; the rows changed carry it). Changes of a project so commit one at a time,
+        in ``rev`` order: a reader that saw ``rev`` n has every row up to n."""
+        row = conn.execute("UPDATE notify_cursor SET rev = rev + 1 WHERE project_id = %s "
+                           "RETURNING rev", (self.project_id,)).fetchone()
+        return int(row[0]) if row else 0
 
     # --- writing ----------------------------------------------------------------------
 
@@ -103,7 +112,7 @@ class PgOutbox:
         with _using(self.link) as conn, conn.transaction():
             conn.execute("INSERT INTO notify_cursor (project_id, cursor) VALUES (%s, 0) "
                          "ON CONFLICT DO NOTHING", (self.project_id,))
-            locked = conn.execute("SELECT cursor FROM notify_cursor WHERE project_id = %s "
+            locked = conn.execute("SELECT cursor, rev FROM notify_cursor WHERE project_id = %s "
                                   "FOR UPDATE", (self.project_id,)).fetchone()
             fresh: list[Notification] = []
             if unique:
@@ -111,51 +120,64 @@ class PgOutbox:
                     "SELECT key FROM notify_outbox WHERE project_id = %s AND key = ANY(%s)",
                     (self.project_id, list(unique))).fetchall()}
                 fresh = [n for key, n in unique.items() if key not in seen]
+            if not fresh and (cursor is None or cursor <= int(locked[0])):
+                return 0
+            rev = int(locked[1]) + 1
             if fresh:
                 row = conn.execute("SELECT coalesce(max(ord) + 1, 0) FROM notify_outbox "
                                    "WHERE project_id = %s", (self.project_id,)).fetchone()
                 start = int(row[0]) if row else 0
                 with conn.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO notify_outbox (project_id, key, ord, notification) "
-                        "VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT DO NOTHING",
-                        [(self.project_id, n.key, start + i, orjson.dumps(n.to_dict()).decode())
-                         for i, n in enumerate(fresh)])
-            if fresh or (cursor is not None and cursor > int(locked[0])):
-                conn.execute("UPDATE notify_cursor SET cursor = greatest(cursor, %s), "
-                             "rev = rev + 1 WHERE project_id = %s", (cursor or 0, self.project_id))
+                        "INSERT INTO notify_outbox (project_id, key, ord, notification, rev) "
+                        "VALUES (%s, %s, %s, %s::jsonb, %s) ON CONFLICT DO NOTHING",
+                        [(self.project_id, n.key, start + i, orjson.dumps(n.to_dict()).decode(),
+                          rev) for i, n in enumerate(fresh)])
+            conn.execute("UPDATE notify_cursor SET cursor = greatest(cursor, %s), rev = %s "
+                         "WHERE project_id = %s", (cursor or 0, rev, self.project_id))
         return len(fresh)
 
     def record_try(self, key: str, tries: int, error: str, next_try: float) -> None:
         with _using(self.link) as conn, conn.transaction():
-            conn.execute("UPDATE notify_outbox SET tries = %s, error = %s, next_try = %s "
-                         "WHERE project_id = %s AND key = %s",
-                         (tries, error, next_try, self.project_id, key))
-            self._changed(conn)
+            conn.execute("UPDATE notify_outbox SET tries = %s, error = %s, next_try = %s, "
+                         "rev = %s WHERE project_id = %s AND key = %s",
+                         (tries, error, next_try, self._next_rev(conn), self.project_id, key))
 
     def settle(self, outcomes: Sequence[Settled], *, durable: bool = True) -> None:
-        """Outcomes in one transaction (durable at commit, whatever ``durable`` says)."""
+        """Outcomes in one transaction. ``durable=False`` commits without waiting for the
+        server's WAL flush (``synchronous_commit = off`` for this transaction): committed
+        and seen by every reader at once, so it survives the sender's ``kill -9``; a crash
+        of the server itself can lose the last few (sent again, with the same keys) until
+        :meth:`sync`, as with the file's fsync."""
         if not outcomes:
             return
         with _using(self.link) as conn, conn.transaction():
+            if not durable:
+                conn.execute("SET LOCAL synchronous_commit = off")
+            rev = self._next_rev(conn)
             with conn.cursor() as cur:
                 cur.executemany(
                     "UPDATE notify_outbox SET status = %s, tries = %s, error = %s, "
-                    "settled_at = %s, head = %s WHERE project_id = %s AND key = %s",
-                    [(o.status, o.tries, o.error, o.at, o.head, self.project_id, o.key)
+                    "settled_at = %s, head = %s, rev = %s WHERE project_id = %s AND key = %s",
+                    [(o.status, o.tries, o.error, o.at, o.head, rev, self.project_id, o.key)
                      for o in outcomes])
-            self._changed(conn)
 
     def sync(self) -> None:
-        """Nothing to do: every change is committed when its call returns."""
+        """Wait until the outcomes settled with ``durable=False`` are on the server's disk:
+        a transaction that writes (the cursor row, unchanged) commits with the session's
+        ``synchronous_commit``, waiting for the WAL up to its commit, so for every commit
+        before it."""
+        with _using(self.link) as conn:
+            conn.execute("UPDATE notify_cursor SET rev = rev WHERE project_id = %s",
+                         (self.project_id,))
 
     def mark_logged(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         if keys:
             with _using(self.link) as conn, conn.transaction():
-                conn.execute("UPDATE notify_outbox SET logged = true "
-                             "WHERE project_id = %s AND key = ANY(%s)", (self.project_id, keys))
-                self._changed(conn)
+                conn.execute("UPDATE notify_outbox SET logged = true, rev = %s "
+                             "WHERE project_id = %s AND key = ANY(%s)",
+                             (self._next_rev(conn), self.project_id, keys))
 
 
 _TAKE = """

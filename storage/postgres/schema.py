@@ -92,6 +92,7 @@ CREATE TABLE {s}.notify_outbox (
     settled_at   text NOT NULL DEFAULT '',
     head         bigint NOT NULL DEFAULT 0,  -- the log's seq when it settled
     logged       boolean NOT NULL DEFAULT false,  -- the outcome is in the status log
+    rev          bigint NOT NULL DEFAULT 0,  -- notify_cursor.rev of its last change
     PRIMARY KEY (project_id, key)
 );
 CREATE INDEX notify_outbox_order ON {s}.notify_outbox (project_id, ord);

@@ -89,6 +89,17 @@ def test_keys_are_queued_once_and_the_cursor_only_moves_forward(store: Store) ->
     assert view.entries[note(1).key].tries == 1 and view.entries[note(1).key].error == "HTTP 503"
     assert [e.key for e in view.pending()] == [note(1).key, note(3).key]
     assert view.unlogged() == []
+    # outcomes written without waiting for the disk, then synced; a new key goes last
+    box.settle([Settled(note(3).key, "failed", 2, "HTTP 404", "later", 6)], durable=False)
+    box.sync()
+    assert box.enqueue([note(4)], 7) == 1
+    view = other.view()
+    assert [(e.key, e.status) for e in sorted(view.entries.values(), key=lambda e: e.order)] == [
+        (note(1).key, "queued"), (note(2).key, "delivered"), (note(3).key, "failed"),
+        (note(4).key, "queued")]
+    assert list(view.entries) == [note(n).key for n in (1, 2, 3, 4)] and view.cursor == 7
+    assert [e.key for e in view.unlogged()] == [note(3).key]
+    assert view.entries[note(3).key].error == "HTTP 404"
 
 
 def test_a_torn_last_line_is_skipped_then_cut_off(tmp_path: Path) -> None:
