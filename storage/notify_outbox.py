@@ -63,11 +63,14 @@ class OutboxView:
     entries: dict[str, Entry] = field(default_factory=dict)
     lines: int = 0
 
+    # The file outbox hands the same view to the sender's threads and adds to it under its
+    # mutex: take the entries in one step (list() of a dict runs without releasing the GIL),
+    # so a reader never iterates while another thread adds a key.
     def pending(self) -> list[Entry]:
-        return [e for e in self.entries.values() if e.status == "queued"]
+        return [e for e in list(self.entries.values()) if e.status == "queued"]
 
     def unlogged(self) -> list[Entry]:
-        return [e for e in self.entries.values() if e.status != "queued" and not e.logged]
+        return [e for e in list(self.entries.values()) if e.status != "queued" and not e.logged]
 
     def apply(self, record: dict[str, Any]) -> None:
         self.lines += 1

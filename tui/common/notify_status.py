@@ -35,8 +35,8 @@ class OutboxSummary:
 
 def summary(view: OutboxView) -> OutboxSummary:
     queued = view.pending()
-    failed = [e for e in view.entries.values() if e.status == "failed"]
-    errors = sorted((e for e in view.entries.values() if e.error and e.status != "delivered"),
+    failed = [e for e in list(view.entries.values()) if e.status == "failed"]
+    errors = sorted((e for e in list(view.entries.values()) if e.error and e.status != "delivered"),
                     key=lambda e: e.order)
     return OutboxSummary(len(queued), len(failed), errors[-1].error if errors else "")
 
@@ -51,6 +51,7 @@ def status_data(project_id: str, view: OutboxView, lease: LeaseInfo | None, head
     cursor that could notify anyone (not the sender's own outcomes); default: all of them."""
     targets: dict[str, dict[str, Any]] = {}
     notes = []
+    # sorted() takes the values in one step (in C, the GIL held): no race with a sender thread
     for entry in sorted(view.entries.values(), key=lambda e: e.order):
         note = entry.notification
         row = targets.setdefault(note.target_id, {
