@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 from updeck.models.engine import fold
 from updeck.models.events import Event, verify_chain
+from updeck.models.state import ProjectState
 from updeck.storage import layout
 from updeck.storage.atomic_storage import (
     WriteError,
@@ -28,6 +29,18 @@ from updeck.storage.snapshot_store import write_snapshot
 NEW_DIR_PREFIX = ".new-"
 
 
+def importable_state(events: list[Event]) -> ProjectState:
+    """The state a whole log folds to, once its chain is verified; ``StorageError`` saying
+    why a log cannot be imported (either backend imports through this)."""
+    broken = verify_chain(events)
+    if broken is not None:
+        raise StorageError(f"cannot import a broken log: {broken}")
+    try:
+        return fold(events)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StorageError(f"cannot import: the log cannot be replayed ({exc})") from exc
+
+
 def write_new_project(projects_dir: Path, events: list[Event], segment_size: int,
                       segment_bytes: int) -> str:
     """Write the project whose first event is ``events[0]``; returns its id.
@@ -36,14 +49,7 @@ def write_new_project(projects_dir: Path, events: list[Event], segment_size: int
     writers would. ``ProjectExists`` if the id is taken; the folder appears whole or not
     at all.
     """
-    broken = verify_chain(events)
-    if broken is not None:
-        raise StorageError(f"cannot import a broken log: {broken}")
-    try:
-        state = fold(events)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise StorageError(f"cannot import: the log cannot be replayed ({exc})") from exc
-    project = state.project
+    project = importable_state(events).project
     if not layout.PROJECT_ID_RE.match(project.id):
         raise StorageError(f"{project.id!r} is not a usable project id")
     size = segment_size

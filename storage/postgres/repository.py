@@ -52,6 +52,7 @@ from updeck.storage.postgres.pg_log import (
 )
 from updeck.storage.postgres.pg_outbox import PgOutbox
 from updeck.storage.postgres.pg_witness import PgWitness, event_at_seq
+from updeck.storage.project_create import importable_state
 
 _INSERT_EVENT = "INSERT INTO events (project_id, seq, prev, hash, doc) VALUES (%s, %s, %s, %s, %s)"
 _INSERT_SNAPSHOT = ("INSERT INTO snapshots (project_id, seq, last_hash, fingerprint, state) "
@@ -131,13 +132,7 @@ class PgRepository:
     def import_log(self, events: list[Event], *, segment_size: int | None = None) -> ProjectState:
         """A new project from a whole, sealed log (verified first), in one transaction:
         a restore, a move from a data folder. ``ProjectExists`` if the id is taken."""
-        broken = verify_chain(events)
-        if broken is not None:
-            raise StorageError(f"cannot import a broken log: {broken}")
-        try:
-            state = fold(events)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise StorageError(f"cannot import: the log cannot be replayed ({exc})") from exc
+        state = importable_state(events)
         project_id = state.project.id
         if not PROJECT_ID_RE.match(project_id):
             raise StorageError(f"{project_id!r} is not a usable project id")
