@@ -8,43 +8,19 @@ import subprocess
 import sys
 
 from tests.support.cli import Cli
-
-STREAMS = """\
-format: 1
-id: streams
-name: Parallel teams
-phases:
-  execute:
-    items:
-      - id: dump-db
-        title: Dump the database
-        stream: dba
-        estimate: 30m
-      - id: stop-app
-        title: Stop the application
-        stream: app
-        estimate: 10m
-      - id: restore-db
-        title: Restore the database
-        stream: dba
-        depends_on: [dump-db, stop-app]
-        estimate: 1h
-      - id: announce
-        title: Announce the end
-        depends_on: [restore-db]
-        estimate: 5m
-"""
+from tests.support.streams import STREAMS_TEMPLATE
 
 
 def test_timeline_groups_rows_by_stream_and_keeps_the_critical_path(cli: Cli) -> None:
-    (cli.templates / "streams.yaml").write_text(STREAMS)
+    (cli.templates / "streams.yaml").write_text(STREAMS_TEMPLATE)
     project = cli.ok("new", "streams", "--name", "Teams", "--window", "2030-01-05 22:00").strip()
     out = cli.ok("timeline", project, "--width", "80")
     lines = out.splitlines()
     assert lines[0] == f"Timeline: Teams ({project})"
-    assert lines[1].startswith("execute phase, 4 items")
+    assert lines[1].startswith("execute phase, 5 items")
     named = [line.split()[1] for line in lines[5:]]
-    assert named == ["dba", "dump-db", "restore-db", "app", "stop-app", "(no", "announce"]
+    assert named == ["dba", "dump-db", "restore-db", "app", "stop-app", "start-app", "(no",
+                     "announce"]
     row = {line.split()[1]: line for line in lines[5:] if not line.startswith("──")}
     assert row["restore-db"].startswith("◆") and row["announce"].startswith("◆")
     assert not row["stop-app"].startswith("◆")

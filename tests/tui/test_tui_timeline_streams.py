@@ -17,6 +17,7 @@ from updeck.tui.dashboard.screens.home import HomeScreen
 from updeck.tui.dashboard.screens.timeline import TimelineScreen
 from updeck.tui.dashboard.widgets.status_log import StatusLog
 
+from tests.support.streams import STREAMS_TEMPLATE
 from tests.support.tui import (
     ALICE,
     BIG,
@@ -29,40 +30,9 @@ from tests.support.tui import (
     wait_for,
 )
 
-TEMPLATE = """\
-format: 1
-id: streams
-name: Parallel teams
-phases:
-  execute:
-    items:
-      - id: dump-db
-        title: Dump the database
-        stream: dba
-        estimate: 30m
-      - id: stop-app
-        title: Stop the application
-        stream: app
-        estimate: 10m
-      - id: restore-db
-        title: Restore the database
-        stream: dba
-        depends_on: [dump-db, stop-app]
-        estimate: 1h
-      - id: start-app
-        title: Start the application
-        stream: app
-        depends_on: [restore-db]
-        estimate: 10m
-      - id: announce
-        title: Announce the end
-        depends_on: [start-app]
-        estimate: 5m
-"""
-
 
 def streams_project(env: dict[str, Any]) -> str:
-    template = load_template_text(TEMPLATE).template
+    template = load_template_text(STREAMS_TEMPLATE).template
     project = instantiate(template, "Teams", {}, Window(WINDOW_START, WINDOW_START + timedelta(hours=6)),
                           project_id="streams")
     Repository(env["db"]).create_project(project, by=ALICE, at=FIXED_NOW - timedelta(days=1))
